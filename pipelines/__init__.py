@@ -1,0 +1,1 @@
+"""AIYO 愛遊 pipelines: ingestion, retrieval, itinerary planning and the travel agent."""

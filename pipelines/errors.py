@@ -1,0 +1,38 @@
+"""Errors raised where a problem is detected; each carries a zh-TW message for the user."""
+
+from __future__ import annotations
+
+
+class AiyoError(Exception):
+    """Base class: ``str(err)`` is a zh-TW message a user can act on."""
+
+
+class InvalidQueryError(AiyoError, ValueError):
+    """Empty, oversized or otherwise unusable input."""
+
+
+class UnknownCityError(AiyoError, ValueError):
+    def __init__(self, city: str, known: list[str]):
+        self.city, self.known = city, known
+        super().__init__(f"找不到城市「{city}」。目前資料涵蓋：{'、'.join(known)}。")
+
+
+class UnknownSegmentError(AiyoError, KeyError):
+    def __init__(self, ids: list[str]):
+        self.ids = ids
+        super().__init__(f"找不到這些片段：{'、'.join(ids)}。請先用 search_segments 搜尋，再用回傳的 segment_id。")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return self.args[0]
+
+
+class PlanningError(AiyoError, ValueError):
+    """A request the planner cannot satisfy (bad days, no segments...)."""
+
+
+class IndexUnavailableError(AiyoError, RuntimeError):
+    """The vector index is locked by another process, or the Qdrant server is unreachable."""
+
+
+class LLMUnavailableError(AiyoError, RuntimeError):
+    """The LLM backend is down, timed out, or lacks the model."""
