@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from pipelines.errors import AiyoError
 from pipelines.settings import Settings, get_settings
@@ -20,19 +21,62 @@ def _print_json(data) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError("ingest: issue 2")
+    from pipelines import store
+    from pipelines.ingest import ingest
+
+    if args.source:
+        settings = settings.model_copy(update={"corpus_dir": Path(args.source)})
+    try:
+        report = ingest(store.get_client(settings), settings, rebuild=args.rebuild)
+    finally:
+        store.close_client(settings)
+    if args.json:
+        _print_json(report.model_dump())
+        return 0
+    print(
+        f"新增 {report.added}、更新 {report.updated}、刪除 {report.deleted}、未變 {report.unchanged}、"
+        f"略過 {report.skipped}；索引共 {report.segments} 個片段（{report.seconds:.1f} 秒）"
+    )
+    if report.problems:
+        print(f"有 {len(report.problems)} 個問題（已略過，其餘照常匯入）：", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+    return 0
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError("search: issue 2")
+    from pipelines.retrieval import open_index
+
+    with open_index(settings) as index:
+        hits = index.search(args.query, city=args.city, tags=args.tags, limit=args.limit)
+    if args.json:
+        _print_json([h.to_contract() for h in hits])
+        return 0
+    if not hits:
+        print("沒有找到相關片段。")
+    for rank, hit in enumerate(hits, 1):
+        span = f"{_clock(hit.start_s)}–{_clock(hit.end_s)}"
+        print(f"{rank:>2}. {hit.place}（{hit.city}）{hit.title}  {span}  score={hit.score:.4f}  [{hit.segment_id}]")
+        print(f"    {hit.text[:60]}{'…' if len(hit.text) > 60 else ''}")
+        print(f"    {hit.url}")
+    return 0
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError("plan: issue 3")
+    from pipelines.plan_command import run_plan
+
+    return run_plan(args, settings)
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError("chat: issue 4")
+    from pipelines.chat_command import run_chat
+
+    return run_chat(args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,9 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int)
     p.add_argument("--pace", choices=["relaxed", "normal", "packed"])
     p.add_argument("--start", help="start of day, HH:MM (default 09:00)")
+    p.add_argument("--end", help="end of day, HH:MM (default 21:00)")
+    p.add_argument("--date", help="date of day 1, YYYY-MM-DD (the .ics starts tomorrow without it)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--ics", help="also write the plan as an .ics file here")
     p.add_argument("--csv", help="also write the plan as a .csv file here")
+    p.add_argument("--base-url", help="makes local /media/… links in the .ics absolute, e.g. http://localhost:7860")
     p.set_defaults(handler=cmd_plan)
 
     p = sub.add_parser("chat", help="ask the travel agent")

@@ -36,3 +36,19 @@ class IndexUnavailableError(AiyoError, RuntimeError):
 
 class LLMUnavailableError(AiyoError, RuntimeError):
     """The LLM backend is down, timed out, or lacks the model."""
+
+
+class CorpusError(AiyoError, ValueError):
+    """A corpus file that cannot be used; ``file:line`` says where (line 0: the whole file)."""
+
+    def __init__(self, file: str, line: int, reason: str):
+        self.file, self.line, self.reason = file, line, reason
+        super().__init__(f"{file}:{line}: {reason}")
+
+
+class TranscriptError(CorpusError):
+    """A transcript with bad timestamps, a wrong encoding or broken JSON."""
+
+
+class EmbedderUnavailableError(AiyoError, RuntimeError):
+    """The dense embedder cannot be loaded or reached (missing package, Ollama down...)."""

@@ -189,7 +189,9 @@ class Itinerary(BaseModel):
                     "day": d.day,
                     "city": d.city,
                     "items": [
-                        i.model_dump(include={"segment_id", "place", "city", "start", "end", "visit_minutes", "travel_minutes"})
+                        i.model_dump(
+                            include={"segment_id", "place", "city", "start", "end", "visit_minutes", "travel_minutes"}
+                        )
                         for i in d.items
                     ],
                 }

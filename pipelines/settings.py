@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     turn_timeout_s: float = Field(default=180.0, gt=0, description="wall-clock limit per turn")
     memory_tokens: int = Field(default=3000, ge=256, description="token budget for conversation history")
     max_message_chars: int = Field(default=2000, ge=10, description="longer user messages are rejected")
+    llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0, description="sampling temperature (low: steady tools)")
+    llm_probe_timeout_s: float = Field(default=2.0, gt=0, description="how long `auto` waits for each LLM server")
+
+    # web app (app.py)
+    server_name: str = Field(default="0.0.0.0", description="interface the web app binds to (else GRADIO_SERVER_NAME)")
+    server_port: int = Field(default=7860, ge=1, le=65535, description="web app port (else GRADIO_SERVER_PORT)")
+    ui_queue_size: int = Field(default=64, ge=1, description="requests waiting in the Gradio queue before new ones are refused")
+    ui_concurrency: int = Field(default=8, ge=1, description="chat turns run at once (LLM servers queue beyond their own limit)")
+    ui_max_file_size: str = Field(default="1mb", description="largest upload Gradio accepts (the UI takes none)")
 
 
 def get_settings(**overrides) -> Settings:

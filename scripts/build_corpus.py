@@ -81,7 +81,9 @@ def write_transcript(path: Path, fmt: str, cues: list[tuple[float, float, str]])
         body = "".join(f"{clock(a)} --> {clock(b)}\n{text}\n\n" for a, b, text in cues)
         path.write_text("WEBVTT\nKind: captions\nLanguage: zh-TW\n\n" + body, encoding="utf-8")
     elif fmt == "srt":
-        body = "".join(f"{i}\n{clock(a, ',')} --> {clock(b, ',')}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1))
+        body = "".join(
+            f"{i}\n{clock(a, ',')} --> {clock(b, ',')}\n{text}\n\n" for i, (a, b, text) in enumerate(cues, 1)
+        )
         path.write_text(body, encoding="utf-8")
     elif fmt == "json":
         rows = [{"text": text, "start": a, "duration": round(b - a, 2)} for a, b, text in cues]
@@ -139,11 +141,23 @@ def main(corpus: Path = CORPUS) -> int:
         writer.writerow(["place", "aliases", "city", "district", "lat", "lon", "tags", "visit_minutes", "best_time"])
         for p in places.values():
             writer.writerow(
-                [p.place, "|".join(p.aliases), p.city, p.district, p.lat, p.lon, "|".join(p.tags), p.visit_minutes, p.best_time]
+                [
+                    p.place,
+                    "|".join(p.aliases),
+                    p.city,
+                    p.district,
+                    p.lat,
+                    p.lon,
+                    "|".join(p.tags),
+                    p.visit_minutes,
+                    p.best_time,
+                ]
             )
     segs = sum(len(v["segments"]) for v in videos)
     cities = sorted({p.city for p in places.values()})
-    print(f"{len(records)} videos, {segs} place segments, {len(places)} places, {len(cities)} cities: {' '.join(cities)}")
+    print(
+        f"{len(records)} videos, {segs} place segments, {len(places)} places, {len(cities)} cities: {' '.join(cities)}"
+    )
     return 0
 
 

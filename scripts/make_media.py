@@ -34,8 +34,8 @@ RATE = 22050  # espeak-ng's output rate
 BASE_SPEED, MAX_SPEED = 175, 450  # espeak-ng words per minute
 FPS = 2  # still cards: two frames a second keeps subtitle changes within half a second
 ENCODE = [
-    *("-c:v", "libx264", "-preset", "veryslow", "-tune", "stillimage", "-crf", "30", "-g", "60"),
-    *("-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "16k", "-ac", "1", "-ar", "16000"),
+    *("-c:v", "libx264", "-preset", "veryslow", "-tune", "stillimage", "-crf", "34", "-g", "120"),
+    *("-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "10k", "-ac", "1", "-ar", "12000"),
     *("-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact"),
     *("-flags:v", "+bitexact", "-flags:a", "+bitexact"),
 ]
@@ -165,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     manifest_path = args.out / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    if not args.only:  # videos that left the corpus take their media with them
+        wanted = {rec["source"]["ref"] for rec in listed if rec["source"]["kind"] == "local"}
+        for old in args.out.glob("*.mp4"):
+            if old.name not in wanted:
+                old.unlink()
+                manifest.pop(old.stem, None)
+                print(f"removed {old.name} (no longer in videos.json)")
     jobs = []
     for rec in listed:
         vid = rec["video_id"]
@@ -180,10 +187,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         jobs.append({"video": authored[vid], "places": places, "out": str(out), "stamp": stamp})
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for job, result in zip(jobs, pool.map(render_video, jobs)):
+        for job, result in zip(jobs, pool.map(render_video, jobs), strict=True):
             manifest[result["video_id"]] = {"fingerprint": job["stamp"], **result}
-            print(f"{result['video_id']}: {result['bytes'] / 1024:.0f} KiB, {result['cues']} cues, speed ≤ {result['max_speed']}")
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            kib, cues, speed = result["bytes"] / 1024, result["cues"], result["max_speed"]
+            print(f"{result['video_id']}: {kib:.0f} KiB, {cues} cues, espeak speed ≤ {speed}")
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    manifest_path.write_text(text, encoding="utf-8")
     total = sum(p.stat().st_size for p in args.out.glob("*.mp4"))
     print(f"{len(jobs)} rendered, {len(list(args.out.glob('*.mp4')))} videos, {total / 2**20:.1f} MiB in {args.out}")
     return 0
