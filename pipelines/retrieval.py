@@ -111,7 +111,7 @@ class SegmentIndex:
         indices, values = encode_query(text) if mode != "dense" else ([], [])
         sparse = qm.SparseVector(indices=indices, values=values) if indices else None
         pre = self.settings.prefetch_limit
-        with self._lock:
+        with self._lock, store.reachable(store.location(self.settings)):
             self._require_collection()
             if mode == "dense" or (mode == "hybrid" and sparse is None):
                 res = self.client.query_points(
@@ -156,7 +156,7 @@ class SegmentIndex:
         ids = [str(i) for i in ids]
         if not ids:
             return []
-        with self._lock:
+        with self._lock, store.reachable(store.location(self.settings)):
             self._require_collection()
             points = self.client.retrieve(self.collection, ids=list({store.point_id(i) for i in ids}))
         found = {p.payload["segment_id"]: store.to_segment(p.payload) for p in points if p.payload}

@@ -7,12 +7,17 @@ cluster (``AIYO_QDRANT_URL``) has no such limit and is what scale-out uses.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
+
+import httpx
 
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from pipelines.errors import IndexUnavailableError
 from pipelines.models import Segment, SegmentHit
@@ -64,6 +69,19 @@ def open_client(settings: Settings) -> QdrantClient:
             "請先關閉另一個 AIYO（例如執行中的 app.py 或 ingest）再試，"
             "或設定 AIYO_QDRANT_URL 改用可多程序共用的 Qdrant 伺服器。"
         ) from None
+
+
+@contextlib.contextmanager
+def reachable(where: str) -> Iterator[None]:
+    """Turn a Qdrant server that stopped answering mid-request into a zh-TW IndexUnavailableError."""
+    try:
+        yield
+    except (ResponseHandlingException, httpx.TransportError) as err:
+        raise IndexUnavailableError(f"向量資料庫 {where} 暫時連不上，請稍後再試。（{type(err).__name__}）") from err
+    except UnexpectedResponse as err:
+        if err.status_code is None or err.status_code < 500:
+            raise
+        raise IndexUnavailableError(f"向量資料庫 {where} 暫時出錯（HTTP {err.status_code}），請稍後再試。") from err
 
 
 def get_client(settings: Settings) -> QdrantClient:
