@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from pipelines.errors import PlanningError  # noqa: E402
 from pipelines.itinerary import plan  # noqa: E402
 from pipelines.models import Itinerary, Preferences, Segment  # noqa: E402
-from pipelines.planning_rules import day_window, kind_of, stop_cap  # noqa: E402
+from pipelines.planning_rules import day_window, is_night_market, kind_of, stop_cap, to_minutes  # noqa: E402
 from pipelines.routing import Point, haversine_km  # noqa: E402
 from pipelines.verifier import CheckName  # noqa: E402
 
@@ -42,8 +42,14 @@ RULES = """## Rules the planner follows (where the issue left the choice to us)
 - Sunrise spots start at 05:30 as the day's first stop (the night before is spent nearby, one a day);
   night markets and night spots from 17:30 (the verifier accepts 17:00); afternoon spots from 12:00
   and evening spots from 16:00 when the day allows it.
+- best_time is a preference, not a reason to idle: afternoon/evening spots wait at most 15 min for
+  their time (lunch/dinner 60), a day's first stop starts at the day start (unless sunrise or night),
+  and a night spot that is not a night market is dropped rather than waited for over 60 min.
 - Meals: one food stop (美食/小吃) aimed at 12:00 (11:00-13:30), a second at dinner from 17:00 when
-  no night market feeds the evening; labels 早餐/午餐/晚餐 in the item note.
+  no night market feeds the evening; labels 早餐/午餐/晚餐 in the item note. A short food stop
+  (<= 60 min) at lunch and one evening meal (a night market, or a short food stop at 17:00-19:30)
+  do not count against the stops-a-day cap; without interests each city's best short food stop
+  and night market are ranked right after the must-includes.
 - Too many segments: must-include first, then interest overlap, search score, search order; the
   rest is listed in left_out with a zh-TW note. Too few: free days, no padding."""
 
@@ -156,6 +162,31 @@ def run(request: Request) -> Outcome:
     return Outcome(request, itinerary, ms=ms, explained=explained)
 
 
+def day_flow(outcomes: list[Outcome]) -> tuple[list[int], int, int]:
+    """Idle minutes per planned day (waiting beyond travel; not before a night market, which must wait
+    for the evening), the days that set off after 10:00 (first start minus its travel; a day holding only
+    night places does), and all planned days.
+    """
+    idle: list[int] = []
+    late = 0
+    for o in outcomes:
+        if not o.itinerary:
+            continue
+        segs = {s.segment_id: s for s in o.request.segments}
+        for day in o.itinerary.days:
+            if not day.items:
+                continue
+            late += to_minutes(day.items[0].start) - day.items[0].travel_minutes > to_minutes("10:00")
+            idle.append(
+                sum(
+                    to_minutes(b.start) - to_minutes(a.end) - b.travel_minutes
+                    for a, b in zip(day.items, day.items[1:], strict=False)
+                    if not is_night_market(segs[b.segment_id])
+                )
+            )
+    return idle, late, len(idle)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -176,6 +207,7 @@ def report(outcomes: list[Outcome], timing: list[Outcome], seed: int) -> str:
     ms5 = [o.ms for o in timing]
     ms_all = [o.ms for o in outcomes]
     explained = sum(o.explained for o in delivered)
+    idle, late, planned_days = day_flow(delivered)
     infeasible_named = [o for o in infeasible if not o.itinerary.passed and o.explained]  # type: ignore[union-attr]
     lines = [
         "# Planner benchmark",
@@ -194,6 +226,9 @@ def report(outcomes: list[Outcome], timing: list[Outcome], seed: int) -> str:
         f"| stops planned per request (mean / max) | {statistics.fmean(stops):.1f} / {max(stops)} |",
         f"| segments left out per request (mean) | {statistics.fmean(left):.1f} |",
         f"| free days per request (mean) | {statistics.fmean(free):.2f} |",
+        f"| idle minutes per day, not before a night market (p50 / p95 / max) | {percentile(idle, 0.5):.0f} / "
+        f"{percentile(idle, 0.95):.0f} / {max(idle)} min; days setting off after 10:00: "
+        f"{_pct(late, planned_days)} |",
         f"| planning time, all requests p50 / p95 / max | {percentile(ms_all, 0.5):.1f} / "
         f"{percentile(ms_all, 0.95):.1f} / {max(ms_all):.1f} ms |",
         f"| **planning time, 5-day plans p50 / p95** ({len(timing)} runs) | **{percentile(ms5, 0.5):.1f} / "

@@ -3,7 +3,12 @@
 Stops are ordered by time of day first (sunrise, morning, any, afternoon, evening, night) and by
 geography within each group; a lunch stop is then slotted where it starts closest to 12:00.
 Soft times (afternoon spots from 12:00, evening spots from 16:00, lunch from 11:00, dinner from
-17:00) are dropped if the day cannot hold them; sunrise and night-market times never are.
+17:00) are dropped if the day cannot hold them, and never cause idling: a stop waits at most
+``SOFT_WAIT`` (a meal ``MEAL_WAIT``) minutes for its soft time, and the first stop of a day starts
+at the day start; only sunrise and night times are hard (and night places may wait for them).
+A day whose stops exceed the pace cap (counted by ``paced_stops``: a lunch and an evening meal
+are free) is not feasible; of the feasible orders the one with lunch nearest 12:00, least travel
+and least idle time wins.
 """
 
 from __future__ import annotations
@@ -16,15 +21,20 @@ from pipelines.planning_rules import (
     DINNER,
     KIND_RANK,
     LUNCH,
+    MEAL_WAIT,
     NIGHT_EARLIEST,
     SOFT_EARLIEST,
+    SOFT_WAIT,
     SUNRISE_START,
     day_window,
     entry_minutes,
     is_food,
     is_gentle,
+    is_meal,
     is_night_market,
     kind_of,
+    paced_stops,
+    stop_cap,
     to_minutes,
 )
 from pipelines.routing import Point, path_order, travel_minutes
@@ -66,6 +76,7 @@ class DayScheduler:
     def __init__(self, stops: Sequence[Stop], prefs: Preferences):
         self.stops, self.prefs = stops, prefs
         self.gentle = is_gentle(prefs)
+        self.cap = stop_cap(prefs)
         self.windows = {False: day_window(prefs), True: day_window(prefs, opens_with_sunrise=True)}
         self._travel: dict[tuple[int, int], int] = {}
         self._days: dict[tuple[tuple[int, ...], int | None], Day | None] = {}
@@ -86,7 +97,7 @@ class DayScheduler:
 
     def _plan(self, chunk: tuple[int, ...], entry: int | None) -> Day | None:
         stops = [self.stops[n] for n in chunk]
-        if sum(s.kind == "sunrise" for s in stops) > 1:
+        if sum(s.kind == "sunrise" for s in stops) > 1 or len(stops) - _most_free(stops) > self.cap:
             return None
         for strict in (True, False):
             timed = self._arrange(stops, entry, strict)
@@ -99,8 +110,9 @@ class DayScheduler:
     def _arrange(self, stops: list[Stop], entry: int | None, strict: bool) -> tuple[Timed, ...] | None:
         blocks = self._blocks(stops, entry)
         evening_food = any(is_night_market(s.seg) or (s.food and s.kind in ("evening", "night")) for s in stops)
-        meals = [s for block in blocks for s in block if s.food and s.kind in ("any", "afternoon")]
-        lunch = meals[0] if meals else None
+        meals = [s for block in blocks for s in block if s.food and s.kind in ("morning", "any", "afternoon")]
+        lunch = next((s for s in meals if is_meal(s.seg)), meals[0] if meals else None)  # a short one first
+        meals = [lunch, *(s for s in meals if s is not lunch)] if lunch else meals
         dinner = meals[-1] if len(meals) >= 2 and not evening_food else None
         roles: dict[int, int] = {}
         if dinner:  # just before the evening part of its city's block
@@ -109,7 +121,8 @@ class DayScheduler:
             block.remove(dinner)
             block.insert(_first(block, lambda s: KIND_RANK[s.kind] >= KIND_RANK["evening"]), dinner)
         if not lunch:
-            return self._timed([s for b in blocks for s in b], entry, roles, strict)
+            timed = self._timed([s for b in blocks for s in b], entry, roles, strict)
+            return timed if timed is not None and self._within_cap(timed) else None
         roles[lunch.n] = _LUNCH
         k = next(k for k, b in enumerate(blocks) if lunch in b)
         block = [s for s in blocks[k] if s is not lunch]
@@ -121,13 +134,16 @@ class DayScheduler:
         for pos in range(first, max(first, last) + 1):
             order = [*before, *block[:pos], lunch, *block[pos:], *after]
             timed = self._timed(order, entry, roles, strict)
-            if timed is None:
+            if timed is None or not self._within_cap(timed):
                 continue
             start = next(t.start for t in timed if t.stop is lunch)
-            score = abs(start - _LUNCH_IDEAL) + sum(t.travel for t in timed)
+            score = abs(start - _LUNCH_IDEAL) + sum(t.travel for t in timed) + _idle(timed)
             if best is None or score < best[0]:
                 best = (score, timed)
         return best[1] if best else None
+
+    def _within_cap(self, timed: tuple[Timed, ...]) -> bool:
+        return paced_stops((t.stop.seg, t.start) for t in timed) <= self.cap
 
     def _blocks(self, stops: list[Stop], entry: int | None) -> list[list[Stop]]:
         """One block per city in route order; in a block, time-of-day groups, each a geographic path."""
@@ -167,7 +183,11 @@ class DayScheduler:
                     return None
                 start = _SUNRISE
             else:
-                start = max(clock + travel, self._earliest(stop, roles, strict))
+                ready = clock + travel
+                start = max(ready, _NIGHT if stop.kind == "night" else 0)
+                soft, wait = self._soft(stop, roles, strict)
+                if i > 0 and soft > start:  # wait a little for a soft time, never idle long for it
+                    start = min(soft, ready + wait)
             end = start + stop.seg.visit_minutes
             if end > window_end:
                 return None
@@ -176,20 +196,30 @@ class DayScheduler:
         return tuple(timed)
 
     @staticmethod
-    def _earliest(stop: Stop, roles: dict[int, int], strict: bool) -> int:
-        """Hard: night places from 17:30. Soft (only when ``strict``): meal times, afternoon and evening spots."""
-        if stop.kind == "night":
-            return _NIGHT
-        if not strict:
-            return 0
+    def _soft(stop: Stop, roles: dict[int, int], strict: bool) -> tuple[int, int]:
+        """(soft earliest start, longest wait for it); only when ``strict``: meal times, afternoon/evening spots."""
+        if not strict or stop.kind == "night":
+            return 0, 0
         if stop.n in roles:
-            return roles[stop.n]
-        return _SOFT.get(stop.kind, 0)
+            return roles[stop.n], MEAL_WAIT
+        return _SOFT.get(stop.kind, 0), SOFT_WAIT
 
 
 _NIGHT, _SUNRISE = to_minutes(NIGHT_EARLIEST), to_minutes(SUNRISE_START)
 _LUNCH, _LUNCH_IDEAL, _DINNER = to_minutes(LUNCH[0]), to_minutes(LUNCH[1]), to_minutes(DINNER[0])
 _SOFT = {kind: to_minutes(hhmm) for kind, hhmm in SOFT_EARLIEST.items()}
+
+
+def _most_free(stops: Sequence[Stop]) -> int:
+    """An upper bound on the stops ``paced_stops`` can leave out: a lunch and an evening meal."""
+    meals = sum(is_meal(s.seg) for s in stops)
+    markets = sum(is_night_market(s.seg) for s in stops)
+    return min(meals, 1) + min(1, markets + max(0, meals - 1))
+
+
+def _idle(timed: Sequence[Timed]) -> int:
+    """Minutes spent waiting between stops, beyond travel."""
+    return sum(b.start - a.end - b.travel for a, b in zip(timed, timed[1:], strict=False))
 
 
 def _first(block: list[Stop], test: Callable[[Stop], bool]) -> int:

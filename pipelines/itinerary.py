@@ -4,8 +4,11 @@
    order); avoided ones out unless also must-include; segments without a place or coordinates,
    or too long for any single day, out.
 2. Rank by must-include, interest overlap, search score and input order, and take the best that a
-   cheap budget says fit: days x stop cap, hours with travel, one evening per city's night places,
-   one sunrise a day.
+   cheap budget says fit: days x stop cap sights plus a lunch and an evening meal a day (meals do
+   not count against the cap, see ``planning_rules.paced_stops``), hours with travel, one evening
+   per city's night places, one sunrise a day. Without interests, each city's best short food stop
+   and best night market are ranked right after the must-includes, so a city's food is not all
+   left out for its sights.
 3. Route (``trip_route``): cities along the shortest open path between their centres, stops within
    a city as a nearest-neighbour + 2-opt path, split between that city's evenings.
 4. Cut the route into at most ``days`` consecutive days by dynamic programming: every day must
@@ -13,7 +16,10 @@
    extra city in a day, so cities stay in one block and load is even without padding thin days.
    If no cut fits, keep the longest feasible prefix of the ranking and add lower-ranked stops
    one at a time while they fit.
-5. Verify; notes say what was left out and why, and which check (if any) could not be met.
+5. A night spot that is not a night market (神農街, a night view) and would be waited for more
+   than ``MAX_IDLE`` minutes, because its day's sights end early, is dropped (unless must-include)
+   and the plan is made again without it: lower-ranked daytime stops take its place.
+6. Verify; notes say what was left out and why, and which check (if any) could not be met.
 """
 
 from __future__ import annotations
@@ -25,7 +31,19 @@ from pipelines.day_schedule import Day, DayScheduler
 from pipelines.errors import PlanningError
 from pipelines.itinerary_notes import day_notes, left_out_notes, must_notes
 from pipelines.models import DayPlan, Itinerary, ItineraryItem, Preferences, Segment
-from pipelines.planning_rules import NIGHT_EARLIEST, day_window, join_cities, meal_label, stop_cap, to_hhmm, to_minutes
+from pipelines.planning_rules import (
+    FREE_MEALS,
+    MAX_IDLE,
+    NIGHT_EARLIEST,
+    day_window,
+    is_meal,
+    is_night_market,
+    join_cities,
+    meal_label,
+    stop_cap,
+    to_hhmm,
+    to_minutes,
+)
 from pipelines.selection import Selection
 from pipelines.trip_route import TripRouter
 from pipelines.verifier import verify
@@ -46,8 +64,11 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     for stop in selection.stops:
         if sched.day((stop.n,), None) is None:
             selection.leave_out(stop, "alone")
-    ranked = sorted(selection.kept, key=lambda n: selection.rank[n], reverse=True)
+    ranked = _balance(sorted(selection.kept, key=lambda n: selection.rank[n], reverse=True), sched, prefs)
     kept, planned = _fit(ranked, _select(ranked, days, sched, prefs), days, sched)
+    if idle := _idle_night_spots(planned):
+        ranked = [n for n in ranked if n not in idle]
+        kept, planned = _fit(ranked, _select(ranked, days, sched, prefs), days, sched)
     for n in set(selection.kept) - set(kept):
         selection.leave_out(selection.stops[n], "capacity")
     itinerary = _itinerary(planned, days, prefs, selection)
@@ -67,6 +88,35 @@ def _validate(segments: Sequence[Segment], days: int, prefs: Preferences) -> Non
         raise PlanningError(f"每天可用時間太短（{to_hhmm(start)}–{to_hhmm(end)}）：結束時間至少要比開始晚 1 小時。")
 
 
+def _idle_night_spots(planned: list[Day]) -> set[int]:
+    """Night spots (not night markets, not must-include) waited for more than MAX_IDLE minutes."""
+    return {
+        b.stop.n
+        for day in planned
+        for a, b in zip(day.timed, day.timed[1:], strict=False)
+        if b.stop.kind == "night"
+        and not b.stop.must
+        and not is_night_market(b.stop.seg)
+        and b.start - a.end - b.travel > MAX_IDLE
+    }
+
+
+def _balance(ranked: list[int], sched: DayScheduler, prefs: Preferences) -> list[int]:
+    """Without interests: each city's best short food stop and best night market right after the must-includes."""
+    if any(i.strip() for i in prefs.interests):
+        return ranked
+    firsts: dict[tuple[str, str], int] = {}
+    for n in ranked:
+        stop = sched.stops[n]
+        role = "market" if is_night_market(stop.seg) else "meal" if is_meal(stop.seg) else ""
+        if role:
+            firsts.setdefault((stop.seg.city or "", role), n)
+    up = set(firsts.values())
+    musts = [n for n in ranked if sched.stops[n].must]
+    rest = [n for n in ranked if not sched.stops[n].must]
+    return [*musts, *(n for n in rest if n in up), *(n for n in rest if n not in up)]
+
+
 def _select(ranked: list[int], days: int, sched: DayScheduler, prefs: Preferences) -> list[int]:
     """The best-ranked stops that plausibly fit: stops per day, sunrise and night slots, hours with travel.
 
@@ -76,6 +126,7 @@ def _select(ranked: list[int], days: int, sched: DayScheduler, prefs: Preference
     hours = days * (end - start) * FILL
     evening = max(1, end - to_minutes(NIGHT_EARLIEST))
     limit = days * stop_cap(prefs)
+    meals = markets = sights = 0  # a lunch and an evening (meal or night market) a day are free of the cap
     kept: list[int] = []
     cities: dict[str, int] = {}  # city -> its first kept stop, to price the trip to a new city
     used = sunrise = 0
@@ -87,7 +138,9 @@ def _select(ranked: list[int], days: int, sched: DayScheduler, prefs: Preference
         if city not in cities and cities:
             hop += min(sched.travel(n, m) for m in cities.values())
         need = stop.seg.visit_minutes + hop
-        if len(kept) >= limit or used + need > hours:
+        market = is_night_market(stop.seg) and markets < days
+        meal = not market and is_meal(stop.seg) and meals < 2 * days - markets
+        if (not market and not meal and sights >= limit) or used + need > hours:
             continue
         if stop.kind == "night":
             more = {**night, city: night.get(city, 0) + stop.seg.visit_minutes}
@@ -97,6 +150,9 @@ def _select(ranked: list[int], days: int, sched: DayScheduler, prefs: Preference
         if stop.kind == "sunrise" and sunrise >= days:
             continue
         kept.append(n)
+        markets += market
+        meals += meal
+        sights += not (market or meal)
         cities.setdefault(city, n)
         used += need
         sunrise += stop.kind == "sunrise"
@@ -127,7 +183,7 @@ def _fit(ranked: list[int], kept: list[int], days: int, sched: DayScheduler) -> 
     chosen = kept[:ok]
     tried = set(kept[:bad])
     for n in [n for n in ranked if n not in tried][:MAX_TRIES]:
-        if len(chosen) >= days * cap:
+        if len(chosen) >= days * (cap + FREE_MEALS):
             break
         found = attempt([*chosen, n])
         if found is not None:
@@ -145,7 +201,7 @@ def _partition(route: list[int], days: int, sched: DayScheduler, cap: int) -> li
         layer: dict[int, tuple[float, int, Day | None]] = {}
         for i, (cost_i, _cut, day_i) in sorted(layers[-1].items()):
             entry = day_i.timed[-1].stop.n if day_i else None
-            for j in range(i + 1, min(n, i + cap) + 1):
+            for j in range(i + 1, min(n, i + cap + FREE_MEALS) + 1):  # the day checks the cap itself
                 day = sched.day(tuple(route[i:j]), entry)
                 if day is None:
                     continue

@@ -44,7 +44,7 @@ def left_out_notes(selection: Selection, prefs: Preferences, days: int) -> list[
     if segs := selection.left_out_by("capacity"):
         pace = PACE_LABELS[prefs.pace]
         notes.append(
-            f"{days} 天、每天最多 {stop_cap(prefs)} 站（{pace}節奏）放不下全部，"
+            f"{days} 天、每天最多 {stop_cap(prefs)} 站（{pace}節奏，午餐、晚餐或夜市不計）放不下全部，"
             f"依必去與興趣保留優先的景點；未排入：{_places(segs)}。"
         )
     return notes

@@ -4,12 +4,21 @@ Choices where the issue is silent (documented in README and the bench report):
 
 - Stops per day: relaxed 3, normal 4, packed 6; travelling with kids or elders: one fewer
   (at least 2), the day ends by 20:00 at the latest and walks are shorter (see ``routing``).
+  Meals do not count against that cap (``paced_stops``): per day, one short food stop (tag
+  美食/小吃, visit <= 60 min, not a night market) starting at lunch (11:00–13:30), and one
+  evening meal, i.e. a night market from 17:00 or a short food stop starting at dinner
+  (17:00–19:30). So a relaxed day can be 3 sights + lunch + a night market; a second lunch
+  stop, a long food stop (國華街, 90 min) or food at another hour counts as a sight.
 - Sunrise spots (best_time ``sunrise``) open their day at 05:30, before the usual day start, and
   assume the night before is spent nearby, so no travel is counted before them; one a day.
 - Night markets (tag 夜市) and ``night`` spots start at 17:30 or later (the verifier accepts 17:00);
-  ``afternoon`` spots from 12:00 and ``evening`` spots from 16:00 when the day allows it.
-- Meals: one food stop (tag 美食/小吃, best_time any/afternoon) is aimed at lunch (11:00–13:30,
-  ideally 12:00); a second one at dinner (from 17:00) when no night market feeds the evening.
+  ``afternoon`` spots from 12:00 and ``evening`` spots from 16:00 when the day allows it, but
+  best_time is a preference, not a reason to idle: such a spot waits at most ``SOFT_WAIT``
+  minutes for its time (a meal ``MEAL_WAIT``), and a day's first stop never waits (it starts at the day
+  start, unless it is a sunrise spot or a night place). Only night places may wait longer.
+- Meals: one food stop (tag 美食/小吃, best_time morning/any/afternoon, a short one first) is
+  aimed at lunch (11:00–13:30, ideally 12:00); a second one at dinner (from 17:00) when no night
+  market feeds the evening.
 - Between days: if the next day starts more than 20 km from where the last one ended, the move
   is the first travel of that day (within 20 km the lodging is assumed to be nearby).
 """
@@ -25,6 +34,7 @@ from pipelines.models import Preferences, Segment
 from pipelines.routing import Point, haversine_km, travel_minutes
 
 PACE_CAPS = {"relaxed": 3, "normal": 4, "packed": 6}
+FREE_MEALS = 2  # stops a day may hold beyond the cap: a lunch and an evening meal (``paced_stops``)
 GENTLE_DAY_END = "20:00"
 SUNRISE_START = "05:30"
 SUNRISE_LATEST = "07:00"
@@ -35,6 +45,10 @@ LUNCH = ("11:00", "12:00", "13:30")  # earliest, ideal, latest start
 DINNER = ("17:00", "18:00", "19:30")
 BREAKFAST_LATEST = "10:00"
 FOOD_TAGS = frozenset({"美食", "小吃"})
+MEAL_MAX_MINUTES = 60  # a food stop this short is a meal, not a sight, at lunch or dinner time
+SOFT_WAIT = 15  # longest wait for an afternoon/evening spot's time; night places wait freely
+MEAL_WAIT = 60  # longest wait for lunch (11:00) or dinner (17:00)
+MAX_IDLE = 60  # a night spot (not a night market) is dropped rather than idled for longer (``itinerary``)
 NIGHT_MARKET_TAG = "夜市"
 LODGING_RADIUS_KM = 20.0
 
@@ -140,6 +154,31 @@ def entry_minutes(prev: Point | None, first: Point, first_kind: str, gentle: boo
     if prev is None or first_kind == "sunrise" or haversine_km(prev, first) <= LODGING_RADIUS_KM:
         return 0
     return travel_minutes(prev, first, gentle)
+
+
+def is_meal(seg: Segment) -> bool:
+    """A short food stop (not a night market): free of the pace cap at lunch or dinner time."""
+    return is_food(seg) and not is_night_market(seg) and seg.visit_minutes <= MEAL_MAX_MINUTES
+
+
+def free_meal_slot(seg: Segment, start: int) -> str:
+    """Returns "lunch" or "dinner" when this stop, starting at ``start``, is a meal that the pace cap ignores."""
+    if is_night_market(seg):
+        return "dinner" if start >= to_minutes(DINNER[0]) else ""
+    if not is_meal(seg):
+        return ""
+    if to_minutes(LUNCH[0]) <= start <= to_minutes(LUNCH[2]):
+        return "lunch"
+    if to_minutes(DINNER[0]) <= start <= to_minutes(DINNER[2]):
+        return "dinner"
+    return ""
+
+
+def paced_stops(stops: Iterable[tuple[Segment, int]]) -> int:
+    """How many of a day's (segment, start) stops count against ``stop_cap``: all but one lunch and one dinner."""
+    stops = list(stops)
+    free = {slot for seg, start in stops if (slot := free_meal_slot(seg, start))}
+    return len(stops) - len(free)
 
 
 def meal_label(seg: Segment, start: int) -> str:

@@ -20,6 +20,7 @@ from pipelines.planning_rules import (
     kind_of,
     matches_avoid,
     matches_place,
+    paced_stops,
     resolve_points,
     stop_cap,
     to_hhmm,
@@ -176,9 +177,27 @@ def _city_route(ctx: _Context) -> list[str]:
     return problems
 
 
+def _paced(ctx: _Context, day: DayPlan) -> int:
+    """Stops of ``day`` that count against the cap: a lunch and an evening meal are free (``paced_stops``)."""
+    stops = []
+    for item in day.items:
+        seg, start = ctx.segments.get(item.segment_id), _clock(item.start)
+        if seg is None or start is None:
+            start, seg = -1, None
+        stops.append((seg, start))
+    known = [(seg, start) for seg, start in stops if seg is not None]
+    return paced_stops(known) + len(stops) - len(known)
+
+
 def _pace(ctx: _Context) -> list[str]:
     cap = stop_cap(ctx.prefs)
-    return [f"第 {d.day} 天 {len(d.items)} 站，超過上限 {cap} 站" for d in ctx.itinerary.days if len(d.items) > cap]
+    problems = []
+    for d in ctx.itinerary.days:
+        counted = _paced(ctx, d)
+        if counted > cap:
+            meals = f"（另有 {len(d.items) - counted} 站用餐不計）" if counted < len(d.items) else ""
+            problems.append(f"第 {d.day} 天 {counted} 站{meals}，超過上限 {cap} 站")
+    return problems
 
 
 def _night_market(ctx: _Context) -> list[str]:
@@ -252,8 +271,8 @@ def _window_text(ctx: _Context) -> str:
 
 
 def _pace_text(ctx: _Context) -> str:
-    most = max((len(d.items) for d in ctx.itinerary.days), default=0)
-    return f"每天最多 {stop_cap(ctx.prefs)} 站；最多的一天 {most} 站。"
+    most = max((_paced(ctx, d) for d in ctx.itinerary.days), default=0)
+    return f"每天最多 {stop_cap(ctx.prefs)} 站（午餐、晚餐或夜市各一不計）；最多的一天 {most} 站。"
 
 
 def _avoid_text(ctx: _Context) -> str:

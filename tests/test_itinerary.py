@@ -6,12 +6,12 @@ import datetime as dt
 import itertools
 
 import pytest
-from planner_helpers import seg, segs
+from planner_helpers import BY_KEY, seg, segs
 
 from pipelines.errors import AiyoError, PlanningError
 from pipelines.itinerary import plan
 from pipelines.models import Preferences
-from pipelines.planning_rules import to_minutes
+from pipelines.planning_rules import paced_stops, to_minutes
 from pipelines.routing import Point, travel_minutes
 from pipelines.verifier import CheckName
 
@@ -24,6 +24,12 @@ def items(itinerary):
 
 def places(itinerary):
     return [i.place for i in items(itinerary)]
+
+
+def paced(day) -> int:
+    """Stops of a day that count against the pace cap (a lunch and an evening meal are free)."""
+    by_id = {s.segment_id: s for s in (seg(k) for k in BY_KEY)}
+    return paced_stops((by_id[i.segment_id], to_minutes(i.start)) for i in day.items)
 
 
 def check(itinerary, name: CheckName):
@@ -72,7 +78,7 @@ def test_duplicate_named_by_id_in_must_include_is_the_one_kept():
 def test_more_than_fits_keeps_interests_and_lists_the_rest():
     chosen = segs("tp101", "palace", "dihua", "longshan", "huashan", "yongkang", "shilin")
     result = plan(chosen, 1, Preferences(pace="relaxed", interests=["夜市", "美食"]))
-    assert len(items(result)) <= 3
+    assert paced(result.days[0]) <= 3
     assert {"士林夜市", "永康街"} <= set(places(result))
     assert len(result.left_out) == len(chosen) - len(items(result))
     assert any("放不下全部" in n and "未排入" in n for n in result.notes)
@@ -186,10 +192,66 @@ def test_second_food_stop_is_dinner_when_no_night_market():
     assert result.passed
 
 
-def test_evening_spot_waits_for_the_evening_when_the_day_allows():
+def test_evening_spot_comes_later_in_the_day_but_is_not_idled_for():
     result = plan(segs("elephant", "dihua"), 1, Preferences())
-    hike = next(i for i in items(result) if i.place == "象山步道")
-    assert to_minutes(hike.start) >= to_minutes("16:00")
+    walk, hike = items(result)
+    assert (walk.place, hike.place) == ("迪化街", "象山步道")  # best_time still orders the day
+    assert walk.start == "09:00"
+    assert to_minutes(hike.start) - to_minutes(walk.end) - hike.travel_minutes <= 60
+
+
+# The flagship demo: 台南兩天一夜輕鬆行程, sights first in search order, food from a second search.
+FLAGSHIP = ("chimei", "confucius", "shennong", "hayashi", "anping", "chihkan", "oldst", "guohua", "beef", "garden")
+
+
+def flagship(interests=()):
+    chosen = [seg(k, score=1.0 - n / 20) for n, k in enumerate(FLAGSHIP)]
+    return plan(chosen, 2, Preferences(pace="relaxed", interests=list(interests)))
+
+
+def test_a_relaxed_tainan_weekend_flows_from_the_morning_without_holes():
+    result = flagship()
+    assert result.passed, [c for c in result.checks if not c.passed]
+    for day in result.days:
+        assert day.items[0].start == "09:00"  # no day starting at noon
+        for a, b in itertools.pairwise(day.items):
+            idle = to_minutes(b.start) - to_minutes(a.end) - b.travel_minutes
+            assert idle <= 60 or b.place == "花園夜市", (day.day, a.place, b.place, idle)
+        assert any(seg(k).place == i.place for i in day.items for k in ("beef", "guohua", "garden", "oldst"))
+
+
+def test_meals_and_a_night_market_do_not_use_the_pace_cap():
+    result = plan(segs("confucius", "hayashi", "chihkan", "beef", "garden"), 1, Preferences(pace="relaxed"))
+    assert len(items(result)) == 5  # 3 sights + lunch + night market
+    notes = {i.place: i.note for i in items(result)}
+    assert (notes["台南牛肉湯"], notes["花園夜市"]) == ("午餐", "晚餐")
+    assert result.passed
+
+
+def test_without_interests_a_citys_food_is_not_all_left_out():
+    result = flagship()
+    planned = set(places(result))
+    assert planned & {"台南牛肉湯", "國華街"}
+    assert "花園夜市" in planned
+    # a short day that sights alone would fill: the best food stop still gets in, unless interests rank it out
+    chosen = [seg(k, score=1.0 - n / 20) for n, k in enumerate(("chimei", "anping", "confucius", "hayashi", "beef"))]
+    assert "台南牛肉湯" in places(plan(chosen, 1, Preferences(pace="relaxed", day_end="15:00")))
+    ranked_out = plan(chosen, 1, Preferences(pace="relaxed", day_end="15:00", interests=["博物館"]))
+    assert "台南牛肉湯" not in places(ranked_out)
+
+
+def test_a_day_starts_at_day_start_even_with_afternoon_spots():
+    result = plan(segs("chimei", "anping"), 1, Preferences())
+    assert items(result)[0].start == "09:00"
+    assert result.passed
+
+
+def test_an_evening_stroll_is_dropped_rather_than_idled_for():
+    result = plan(segs("confucius", "chihkan", "shennong"), 1, Preferences(pace="relaxed"))
+    assert "神農街" not in places(result)
+    assert any("神農街" in n for n in result.notes)
+    must = plan(segs("confucius", "chihkan", "shennong"), 1, Preferences(pace="relaxed", must_include=["神農街"]))
+    assert "神農街" in places(must) and must.passed
 
 
 # --- pace and travellers ------------------------------------------------------------------------
@@ -197,14 +259,15 @@ def test_evening_spot_waits_for_the_evening_when_the_day_allows():
 def test_pace_caps_stops_per_day(pace, cap):
     chosen = segs("tp101", "palace", "dihua", "longshan", "huashan", "yongkang", "shilin", "raohe", "elephant")
     result = plan(chosen, 1, Preferences(pace=pace, day_start="08:00", day_end="23:00"))
-    assert 1 <= len(items(result)) <= cap
+    assert 1 <= paced(result.days[0]) <= cap
+    assert len(items(result)) <= cap + 2  # a lunch and an evening meal on top
     assert check(result, CheckName.PACE).passed
 
 
 def test_kids_or_elders_mean_fewer_stops_and_an_earlier_end():
     chosen = segs("tp101", "palace", "dihua", "longshan", "huashan", "yongkang", "shilin")
     result = plan(chosen, 1, Preferences(pace="normal", with_kids=True, day_end="22:00"))
-    assert len(items(result)) <= 3
+    assert paced(result.days[0]) <= 3
     assert all(to_minutes(i.end) <= to_minutes("20:00") for i in items(result))
     assert result.passed
 

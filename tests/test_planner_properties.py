@@ -11,7 +11,7 @@ from planner_helpers import PLACES, seg
 from pipelines.errors import PlanningError
 from pipelines.itinerary import plan
 from pipelines.models import Preferences
-from pipelines.planning_rules import day_window, stop_cap
+from pipelines.planning_rules import day_window, paced_stops, stop_cap, to_minutes
 from pipelines.verifier import CheckName
 
 KEYS = [p[0] for p in PLACES]
@@ -50,13 +50,15 @@ def test_every_plan_passes_its_verifier_or_names_what_it_could_not_meet(picked, 
         return
     assert len(itinerary.days) == days
     planned = [i for d in itinerary.days for i in d.items]
-    assert all(len(d.items) <= stop_cap(prefs) for d in itinerary.days)
+    by_id = {s.segment_id: s for s in segments}
+    for d in itinerary.days:
+        assert paced_stops((by_id[i.segment_id], to_minutes(i.start)) for i in d.items) <= stop_cap(prefs)
+        assert len(d.items) <= stop_cap(prefs) + 2
     for check in itinerary.checks:
         if not check.passed:
             assert check.name in MAY_FAIL, check
             assert any(check.name in note for note in itinerary.notes)
     # every input segment is planned, left out (and then noted), or a duplicate of one of those places
-    by_id = {s.segment_id: s for s in segments}
     represented = {i.place for i in planned} | {by_id[i].place for i in itinerary.left_out}
     assert all(s.place in represented for s in segments)
     assert not itinerary.left_out or itinerary.notes

@@ -122,9 +122,37 @@ def test_city_route_check_fails_when_a_city_is_split():
 
 
 def test_pace_check_fails_above_the_cap():
-    bad = good()
-    bad.days[0].items += [item("wenhua", "17:30", "19:30", 5)]
-    _fails(bad, CheckName.PACE, "超過上限 2 站", prefs=Preferences(pace="relaxed", with_elders=True))
+    bad = good()  # day 2: 安平古堡 + 花園夜市 (free); two more sights make 3 against a cap of 2
+    bad.days[1].items[1:1] = [item("chihkan", "12:00", "12:45", 5), item("beef", "15:00", "15:30", 5)]
+    segments = [*SEGMENTS, seg("chihkan")]  # 牛肉湯 at 15:00 is no meal: it counts
+    _fails(bad, CheckName.PACE, "超過上限 2 站", prefs=Preferences(pace="relaxed", with_elders=True), segments=segments)
+
+
+def _day(*stops: tuple[str, str, str]) -> Itinerary:
+    return Itinerary(days=[DayPlan(day=1, items=[item(k, b, e, 5) for k, b, e in stops])])
+
+
+TAINAN_DAY = [("confucius", "09:00", "10:00"), ("chihkan", "10:10", "10:55"), ("beef", "12:00", "12:30")]
+TAINAN_SEGS = segs("confucius", "chihkan", "beef", "anping", "garden", "chicken", "guohua")
+
+
+def test_pace_check_does_not_count_a_lunch_and_a_night_market():
+    ok = _day(*TAINAN_DAY, ("anping", "13:00", "14:00"), ("garden", "17:30", "19:30"))
+    pace = results(ok, days=1, prefs=Preferences(pace="relaxed"), segments=TAINAN_SEGS)[CheckName.PACE.value]
+    assert pace.passed, pace
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("chicken", "12:40", "13:10"),  # a second lunch stop counts as a sight
+        ("guohua", "15:00", "16:30"),  # a 90-minute food street is a sight, not a meal
+    ],
+)
+def test_pace_check_fails_on_a_crafted_over_full_day(extra):
+    bad = _day(*TAINAN_DAY, ("anping", "13:30", "14:30"), extra, ("garden", "17:30", "19:30"))
+    bad.days[0].items.sort(key=lambda i: i.start)
+    _fails(bad, CheckName.PACE, "超過上限 3 站", days=1, prefs=Preferences(pace="relaxed"), segments=TAINAN_SEGS)
 
 
 def test_night_market_check_fails_in_the_morning():
