@@ -45,6 +45,13 @@ class AiyoFunctionAgent(FunctionAgent):
         rounds = await ctx.store.get(ROUNDS_KEY, default=0)
         allowed = list(tools) if rounds < self.max_tool_rounds else []
         out = await super().take_step(ctx, llm_input, allowed, memory)
+        if self.streaming and not out.tool_calls and not (out.response.content or "").strip():
+            # Some OpenAI-compatible servers (llama.cpp's chatml-function-calling) answer a streamed
+            # request with tools by an empty body: ask again unstreamed, and stay so for this turn.
+            self.streaming = False
+            scratchpad: list[ChatMessage] = await ctx.store.get(self.scratchpad_key, default=[])
+            await ctx.store.set(self.scratchpad_key, scratchpad[:-1])  # drop the empty reply
+            out = await super().take_step(ctx, llm_input, allowed, memory)
         if not out.tool_calls and allowed:
             parsed = parse_text_tool_calls(out.response.content or "", {t.metadata.name for t in allowed})
             if parsed:
@@ -114,6 +121,8 @@ class EventTranslator:
             if self._raw_seen and not self._round_done:
                 raise IncompleteReplyError("語言模型的回答沒有正常結束")
             held, self._held = self._held, ""
+            if not self._round and not ev.tool_calls:  # an unstreamed reply: the text arrives whole
+                return self._emit((ev.response.content or "").strip())
             # a round that never started to stream is JSON-like: a tool call (or one we could not run,
             # after the last tool round); the user never sees it
             return self._emit(held) if self._streaming and not ev.tool_calls else []

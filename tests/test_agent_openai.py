@@ -128,3 +128,21 @@ async def test_stop_button_closes_the_sse_stream(agent, vllm):
             break
     await stream.aclose()
     assert vllm.wait_for(lambda: vllm.disconnects == 1, timeout=3) and vllm.completed == 0
+
+
+async def test_a_server_that_cannot_stream_tool_calls_is_asked_unstreamed(agent, vllm):
+    # llama.cpp's server with --chat_format chatml-function-calling: a streamed request with tools
+    # gets an empty 200 body (seen with a real Qwen2.5 1.5B there); unstreamed, the same call works
+    vllm.streams_tool_calls = False
+    vllm.add(
+        Reply(tool_calls=[{"name": "search_segments", "arguments": {"query": "安平古堡", "city": "台南"}}]),
+        Reply(text="推薦 [1] 安平古堡，傍晚去看夕陽最棒！"),
+    )
+    events = await collect(agent, "台南看夕陽", SessionState())
+    final = final_of(events)
+    assert final.backend == "openai" and final.error is None
+    assert [e.name for e in started(events)] == ["search_segments"] and all(e.ok for e in finished(events))
+    assert final.answer == "推薦 [1] 安平古堡，傍晚去看夕陽最棒！" == text_of(events)
+    assert_cites_only_hits(final)
+    streamed = [r.get("stream", False) for r in vllm.chat_requests()]
+    assert streamed == [True, False, False]  # one empty streamed try, then unstreamed for the turn

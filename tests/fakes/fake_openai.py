@@ -55,6 +55,12 @@ class _OpenAIHandler(ScriptedHandler):
         if model not in self.fake.models:
             self.send_json(404, _error_body(f"The model `{model}` does not exist.", 404))
             return
+        if body.get("stream") and body.get("tools") and not self.fake.streams_tool_calls:
+            self.send_response(200)
+            self.send_header("Content-Type", self.stream_content_type)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         try:
             reply = self.fake.next_reply()
         except ScriptExhausted:
@@ -174,9 +180,18 @@ class FakeOpenAI(FakeServer):
 
     handler_cls = _OpenAIHandler
 
-    def __init__(self, models: list[str], script: list[Reply] | None = None, api_key: str | None = None):
+    def __init__(
+        self,
+        models: list[str],
+        script: list[Reply] | None = None,
+        api_key: str | None = None,
+        streams_tool_calls: bool = True,
+    ):
         super().__init__(models, script)
         self.api_key = api_key
+        # False: as llama.cpp's server with --chat_format chatml-function-calling, a streamed request
+        # that offers tools gets "200 OK" and an empty body; the same request unstreamed works
+        self.streams_tool_calls = streams_tool_calls
 
     @property
     def base_url(self) -> str:
