@@ -165,8 +165,11 @@ def free_meal_slot(seg: Segment, start: int) -> str:
     """Returns "lunch" or "dinner" when this stop, starting at ``start``, is a meal that the pace cap ignores."""
     if is_night_market(seg):
         return "dinner" if start >= to_minutes(DINNER[0]) else ""
-    if not is_meal(seg):
-        return ""
+    return meal_window(start) if is_meal(seg) else ""
+
+
+def meal_window(start: int) -> str:
+    """ "lunch" or "dinner" when ``start`` (minutes) falls in that meal's window, else ""."""
     if to_minutes(LUNCH[0]) <= start <= to_minutes(LUNCH[2]):
         return "lunch"
     if to_minutes(DINNER[0]) <= start <= to_minutes(DINNER[2]):
@@ -187,11 +190,7 @@ def meal_label(seg: Segment, start: int) -> str:
         return ""
     if start <= to_minutes(BREAKFAST_LATEST) and seg.best_time == "morning":
         return "早餐"
-    if to_minutes(LUNCH[0]) <= start <= to_minutes(LUNCH[2]):
-        return "午餐"
-    if to_minutes(DINNER[0]) <= start <= to_minutes(DINNER[2]):
-        return "晚餐"
-    return ""
+    return {"lunch": "午餐", "dinner": "晚餐"}.get(meal_window(start), "")
 
 
 def join_cities(cities: Sequence[str]) -> str:
