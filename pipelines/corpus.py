@@ -147,6 +147,8 @@ def make_segment(video: Video, span: Span, place: Place) -> Segment:
         tags=place.tags,
         visit_minutes=place.visit_minutes,
         best_time=place.best_time,
+        area=place.area,
+        hours=place.hours,
         source=video.source,
     )
 

@@ -17,6 +17,7 @@ from pipelines.models import Place
 log = logging.getLogger(__name__)
 
 COLUMNS = ("place", "aliases", "city", "district", "lat", "lon", "tags", "visit_minutes", "best_time")
+OPTIONAL_COLUMNS = ("area", "hours")  # older gazetteers lack them: empty means "no area", "open all day"
 
 # English names users (and LLMs) type; the zh-TW form is what the index stores.
 _ENGLISH_CITIES = {
@@ -160,6 +161,8 @@ def _parse_row(row: dict[str, str]) -> Place:
         tags=split(row["tags"]),
         visit_minutes=int(row["visit_minutes"] or 60),
         best_time=(row["best_time"] or "any").strip() or "any",
+        area=(row.get("area") or "").strip(),
+        hours=(row.get("hours") or "").strip(),
     )
 
 

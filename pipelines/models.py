@@ -13,6 +13,7 @@ BestTime = Literal["sunrise", "morning", "afternoon", "evening", "night", "any"]
 Pace = Literal["relaxed", "normal", "packed"]
 
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+HOURS = r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$"
 LOCAL_MEDIA = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.(mp4|webm)$")
 SEGMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*#\d{2,3}$")
 
@@ -69,6 +70,8 @@ class Place(BaseModel):
     tags: list[str] = Field(default_factory=list)
     visit_minutes: int = Field(default=60, ge=10, le=600)
     best_time: BestTime = "any"
+    area: str = Field(default="", description="where travellers combine stops in one outing (a gorge, an island)")
+    hours: str = Field(default="", pattern=HOURS, description="opening hours HH:MM-HH:MM; empty = open all day")
 
 
 class Segment(BaseModel):
@@ -90,6 +93,8 @@ class Segment(BaseModel):
     tags: list[str] = Field(default_factory=list)
     visit_minutes: int = 60
     best_time: BestTime = "any"
+    area: str = Field(default="", description="the gazetteer area (see Place.area)")
+    hours: str = Field(default="", pattern=HOURS, description="opening hours HH:MM-HH:MM; empty = open all day")
     source: VideoSource
 
     @field_validator("segment_id")
