@@ -14,15 +14,12 @@ from typing import Any
 
 import gradio as gr
 
-from pipelines.errors import AiyoError
-from pipelines.events import FinalResult, TextDelta
-from pipelines.models import Itinerary
-from pipelines.player import PLAYER_JS, player_html
-from pipelines.runtime import AppRuntime
-from pipelines.session import SessionState
-from pipelines.settings import get_settings
-from pipelines.ui_format import HIT_HEADERS, checks_html, header_html, hit_rows
-from pipelines.ui_panels import (
+from pipelines.agent.session import SessionState
+from pipelines.core.errors import AiyoError
+from pipelines.core.events import FinalResult, TextDelta
+from pipelines.core.models import Itinerary
+from pipelines.core.settings import get_settings
+from pipelines.web.panels import (
     PageState,
     cited_segment,
     export_files,
@@ -31,7 +28,10 @@ from pipelines.ui_panels import (
     itinerary_table,
     stop_for_row,
 )
-from pipelines.ui_turn import TurnView
+from pipelines.web.player import PLAYER_JS, player_html
+from pipelines.web.render import HIT_HEADERS, checks_html, header_html, hit_rows
+from pipelines.web.runtime import AppRuntime
+from pipelines.web.turn_view import TurnView
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +225,6 @@ RUNTIME = AppRuntime(get_settings())
 demo = build_demo(RUNTIME)
 
 if __name__ == "__main__":
-    from pipelines.server import serve
+    from pipelines.web.server import serve
 
     serve(RUNTIME, demo)

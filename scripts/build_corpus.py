@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipelines.models import Place, Video, VideoSource  # noqa: E402
+from pipelines.core.models import Place, Video, VideoSource  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent / "assets" / "corpus"
 CHARS_PER_S = 4.2  # spoken Mandarin in vlogs runs ~4-5 characters a second

@@ -28,7 +28,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 def _memory_settings(corpus_dir: Path = FIXTURE_CORPUS, **overrides):
-    from pipelines.settings import Settings
+    from pipelines.core.settings import Settings
 
     return Settings(**{"qdrant_path": Path(":memory:"), "qdrant_url": None, "corpus_dir": corpus_dir, **overrides})
 
@@ -44,7 +44,7 @@ def segment_index():
     """The fixture corpus ingested once into an in-memory Qdrant (embedding costs ~60 ms a segment)."""
     from qdrant_client import QdrantClient
 
-    from pipelines.retrieval import open_index
+    from pipelines.index.segment_index import open_index
 
     client = QdrantClient(":memory:")
     index = open_index(_memory_settings(), client=client, progress=False)
@@ -60,7 +60,7 @@ def _mock_index(corpus_dir: Path):
     from llama_index.core.embeddings import MockEmbedding
     from qdrant_client import QdrantClient
 
-    from pipelines.retrieval import SegmentIndex
+    from pipelines.index.segment_index import SegmentIndex
 
     client = QdrantClient(":memory:")
     index = SegmentIndex(client, _memory_settings(corpus_dir), embedder=MockEmbedding(embed_dim=384))
@@ -98,7 +98,7 @@ def agent_settings(tmp_path: Path):
 @pytest.fixture(scope="session")
 def offline_app():
     """(url, runtime): the real page, offline agent and sample corpus (mock dense vectors), served once."""
-    from ui_server import offline_runtime, serve
+    from tests.support.ui_server import offline_runtime, serve
 
     runtime = offline_runtime()
     with serve(runtime) as url:

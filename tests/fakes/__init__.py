@@ -1,0 +1,1 @@
+"""Fake LLM servers that speak the real Ollama and OpenAI-compatible protocols (tests and benchmarks only)."""

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from fakes._server import FakeServer, Reply, ScriptedHandler, ScriptExhausted, completion_tokens
+from tests.fakes._server import FakeServer, Reply, ScriptedHandler, ScriptExhausted, completion_tokens
 
 __all__ = ["FakeOllama", "Reply"]
 

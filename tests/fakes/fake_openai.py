@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from fakes._server import FakeServer, Reply, ScriptedHandler, ScriptExhausted, completion_tokens
+from tests.fakes._server import FakeServer, Reply, ScriptedHandler, ScriptExhausted, completion_tokens
 
 __all__ = ["FakeOpenAI", "Reply"]
 

@@ -1,0 +1,1 @@
+"""`python -m pipelines <command>`: ingest, search, plan, chat."""

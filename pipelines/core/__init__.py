@@ -1,0 +1,1 @@
+"""Shared ground every layer stands on: settings, domain models, errors, events, citations, text rules, ports."""

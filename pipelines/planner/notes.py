@@ -1,0 +1,94 @@
+"""zh-TW notes that tell the traveller what the planner decided and why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipelines.core.models import Itinerary, Preferences, Segment
+from pipelines.planner.rules import NIGHT_EARLIEST, day_window, matches_place, stop_cap, to_hhmm
+from pipelines.planner.selection import Selection
+
+PACE_LABELS = {"relaxed": "輕鬆", "normal": "一般", "packed": "緊湊"}
+
+
+def duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} 分鐘"
+    return f"{hours} 小時" + (f" {rest} 分" if rest else "")
+
+
+def _places(segments: Sequence[Segment]) -> str:
+    return "、".join(dict.fromkeys(s.place or s.segment_id for s in segments))
+
+
+def _why_alone(seg: Segment, prefs: Preferences) -> str:
+    start, end = day_window(prefs)
+    if "夜市" in seg.tags or seg.best_time == "night":
+        return (
+            f"{seg.place}（{NIGHT_EARLIEST} 後才適合去，停留 {duration(seg.visit_minutes)}，超過 {to_hhmm(end)} 結束）"
+        )
+    return f"{seg.place}（停留 {duration(seg.visit_minutes)}，{to_hhmm(start)}–{to_hhmm(end)} 放不下）"
+
+
+def left_out_notes(selection: Selection, prefs: Preferences, days: int) -> list[str]:
+    notes: list[str] = []
+    if segs := selection.left_out_by("no_place"):
+        notes.append(f"{len(segs)} 個片段沒有對應的地點（例如開場或結尾），未排入。")
+    if segs := selection.left_out_by("no_coords"):
+        notes.append(f"缺少座標、無法估算交通，未排入：{_places(segs)}。")
+    if segs := selection.left_out_by("avoid"):
+        notes.append(f"依你的避開清單略過：{_places(segs)}。")
+    if segs := selection.left_out_by("alone"):
+        notes.append("單獨排一天也放不下，未排入：" + "、".join(_why_alone(s, prefs) for s in segs) + "。")
+    if segs := selection.left_out_by("capacity"):
+        pace = PACE_LABELS[prefs.pace]
+        notes.append(
+            f"{days} 天、每天最多 {stop_cap(prefs)} 站（{pace}節奏，午餐、晚餐或夜市不計）放不下全部，"
+            f"依必去與興趣保留優先的景點；未排入：{_places(segs)}。"
+        )
+    return notes
+
+
+def day_notes(itinerary: Itinerary) -> list[str]:
+    notes: list[str] = []
+    free = [d.day for d in itinerary.days if not d.items]
+    if free:
+        days = "、".join(str(n) for n in free)
+        notes.append(f"第 {days} 天沒有排景點，留作自由活動（選的景點不多，不硬塞）；想排滿可以再搜尋加入景點。")
+    last_city = ""
+    for day in itinerary.days:
+        if not day.items:
+            continue
+        first = day.items[0]
+        if first.travel_minutes and last_city:
+            notes.append(
+                f"第 {day.day} 天一早從{last_city}移動到{first.city}，交通約 {duration(first.travel_minutes)}。"
+            )
+        last_city = day.items[-1].city
+    if any(i.note.startswith("看日出") for i in itinerary.stops):
+        notes.append("日出景點排在 05:30：實際日出依季節約 05:00–06:40，出發前請查當天日出時間，前一晚住在附近。")
+    return notes
+
+
+def must_notes(
+    prefs: Preferences, segments: Sequence[Segment], selection: Selection, itinerary: Itinerary
+) -> list[str]:
+    """Why a must-include place is missing from the plan (the verifier says which)."""
+    planned = [selection.segments[sid] for sid in itinerary.segment_ids]
+    notes: list[str] = []
+    for term in prefs.must_include:
+        if any(matches_place(term, s) for s in planned):
+            continue
+        matching = [s for s in segments if matches_place(term, s)]
+        if not matching:
+            notes.append(f"必去「{term}」不在這次選的片段中：請先搜尋含「{term}」的片段再規劃。")
+            continue
+        reason = selection.reasons.get(matching[0].segment_id, "capacity")
+        why = {
+            "alone": "單獨排一天也放不下",
+            "no_coords": "缺少座標",
+            "no_place": "片段沒有對應地點",
+        }.get(reason, f"必去景點太多，{len(itinerary.days)} 天排不下")
+        notes.append(f"必去「{term}」沒排進去：{why}。")
+    return notes

@@ -1,0 +1,107 @@
+"""Text and small HTML pieces of the page: header, backend badge, result rows, check badges, tool titles.
+
+Everything that came from a model, a transcript or a user passes through ``html.escape`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+from pipelines.core.citations import fmt_span
+from pipelines.core.models import Check, SegmentHit
+from pipelines.core.text import shorten
+
+HIT_HEADERS = ["#", "地點", "城市", "時段", "摘要"]
+SUMMARY_CHARS = 36
+TOOL_LABELS = {"search_segments": "🔎 搜尋影片片段", "plan_itinerary": "🗓️ 排行程"}
+ARG_LABELS = {
+    "query": "關鍵字",
+    "city": "城市",
+    "tags": "標籤",
+    "limit": "數量",
+    "days": "天數",
+    "segments": "片段",
+    "preferences": "偏好",
+}
+
+
+def backend_label(backend: str | None, model: str | None = None) -> str:
+    """「Ollama qwen2.5:7b-instruct」「OpenAI 相容」「離線模式」."""
+    match backend:
+        case "ollama":
+            return f"Ollama {model}" if model else "Ollama"
+        case "openai":
+            return "OpenAI 相容"
+        case "offline":
+            return "離線模式"
+        case _:
+            return "準備中"
+
+
+def header_html(status: Mapping[str, Any]) -> str:
+    """Name, pitch, backend badge and index size; while warming up, what it is doing."""
+    label = backend_label(status.get("backend"), status.get("model"))
+    kind = escape(status.get("backend") or "pending")
+    if status.get("ready"):
+        size = f"索引 {int(status.get('points') or 0)} 個片段 · {len(status.get('cities') or [])} 個城市"
+    elif status.get("error"):
+        size = f"⚠️ {status['error']}"
+    else:
+        size = f"⏳ {status.get('phase') or '啟動中'}…（{int(status.get('uptime_s') or 0)} 秒）"
+    reason = status.get("reason") or ""
+    return (
+        '<div class="aiyo-header"><div><h1>愛遊 AIYO</h1>'
+        "<p>說出想去哪、玩幾天，我從台灣旅遊影片裡找景點、排行程，並播放被引用的那一段。</p></div>"
+        f'<div class="aiyo-badges"><span class="aiyo-badge aiyo-backend-{kind}" title="{escape(reason)}">'
+        f"{escape(label)}</span>"
+        f'<span class="aiyo-badge aiyo-index">{escape(size)}</span></div></div>'
+    )
+
+
+def one_line(text: str, limit: int = SUMMARY_CHARS) -> str:
+    return shorten(text, limit, flat=True)
+
+
+def hit_rows(hits: Sequence[SegmentHit]) -> list[list[str]]:
+    """Compact rows: [n] · place · city · start–end · one-line summary (n matches the answer's [n])."""
+    return [
+        [f"[{n}]", h.place or h.title, h.city or "", fmt_span(h), one_line(h.text)] for n, h in enumerate(hits, start=1)
+    ]
+
+
+def checks_html(checks: Sequence[Check]) -> str:
+    """The verifier's checks as pass/fail badges (the detail is the hover text)."""
+    if not checks:
+        return '<div class="aiyo-checks"></div>'
+    badges = "".join(
+        f'<span class="aiyo-check {"ok" if c.passed else "fail"}" title="{escape(c.detail)}">'
+        f"{'✅' if c.passed else '⚠️'} {escape(c.name)}</span>"
+        for c in checks
+    )
+    return f'<div class="aiyo-checks">{badges}</div>'
+
+
+def tool_title(name: str, ok: bool | None = None) -> str:
+    label = TOOL_LABELS.get(name, f"🔧 {name}")
+    return label if ok is None or ok else f"{label}（失敗）"
+
+
+def tool_arguments(arguments: Mapping[str, Any]) -> str:
+    """Arguments as 「關鍵字：台南 美食 · 天數：2」 (escaped)."""
+    parts = [f"{ARG_LABELS.get(key, key)}：{one_line(_shown(value), 60)}" for key, value in arguments.items() if value]
+    return escape(" · ".join(parts), quote=False)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "、".join(f"{k}={_shown(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, list | tuple):
+        return "、".join(map(_shown, value))
+    return str(value)
+
+
+def chat_text(text: str) -> str:
+    """Model or user text for the chatbot: markdown stays, HTML does not."""
+    return escape(text, quote=False)

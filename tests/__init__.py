@@ -1,0 +1,1 @@
+"""The AIYO test suite: a package, so the benchmarks import its fakes and helpers as ``tests.…``."""

@@ -1,0 +1,138 @@
+"""The offline agent (no LLM) on the sample corpus: ≥ 40 zh-TW requests, follow-ups, edge cases."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.agent.session import SessionState
+from pipelines.agent.travel_agent import build_agent, run_turn
+from pipelines.intent.parser import parse_request
+from pipelines.planner.verifier import verify
+from tests.support.agent_helpers import assert_cites_only_hits, collect, final_of, finished, started
+
+REQUESTS = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "data" / "offline_requests.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.fixture(scope="module")
+def offline_agent(corpus_index, tmp_path_factory):
+    from pipelines.core.settings import Settings
+
+    settings = Settings(llm_backend="offline", logs_dir=tmp_path_factory.mktemp("logs"))
+    return build_agent(settings, corpus_index)
+
+
+def test_there_are_enough_requests():
+    assert len(REQUESTS) >= 40
+
+
+@pytest.mark.parametrize("case", REQUESTS, ids=[c["text"] for c in REQUESTS])
+def test_request(case, offline_agent, corpus_index):
+    intent = parse_request(case["text"], corpus_index.cities())
+    assert intent.cities == case["cities"]
+    assert intent.days == case["days"]
+    assert (intent.pace or "normal") == (case.get("pace") or "normal")
+    assert set(case.get("interests", [])) <= set(intent.interests)
+
+    session = SessionState()
+    final = run_turn(offline_agent, case["text"], session)
+    assert final.backend == "offline" and final.answer.startswith("【離線模式】")
+    itinerary = final.itinerary
+    assert itinerary is not None, final.answer
+    assert len(itinerary.days) == case["days"]
+    planned = [i for d in itinerary.days for i in d.items]
+    assert planned and {i.city for i in planned} <= set(case["cities"])
+    segments = corpus_index.get_segments([i.segment_id for i in planned])
+    rechecked = verify(itinerary, segments, case["days"], itinerary.preferences)
+    assert [c.passed for c in rechecked] == [c.passed for c in itinerary.checks]
+    assert itinerary.passed, [c for c in itinerary.checks if not c.passed]
+    # the answer cites exactly the planned stops, each as 「[n] 地點 mm:ss–mm:ss」
+    assert_cites_only_hits(final)
+    assert [h.segment_id for h in final.hits] == list(dict.fromkeys(i.segment_id for i in planned))
+    for n, hit in enumerate(final.hits, start=1):
+        assert re.search(rf"\[{n}\] {re.escape(hit.place)} \d\d:\d\d–\d\d:\d\d", final.answer)
+    assert session.itinerary == itinerary and [c.name for c in final.tool_calls][-1] == "plan_itinerary"
+
+
+def test_follow_ups_edit_the_session_plan(offline_agent):
+    session = SessionState()
+    first = run_turn(offline_agent, "基隆兩天一夜輕鬆玩", session)
+    assert first.itinerary and len(first.itinerary.days) == 2
+    day1 = [i.segment_id for i in first.itinerary.days[0].items]
+
+    beach = run_turn(offline_agent, "第二天換成海邊的行程", session)
+    assert beach.itinerary is not None and [i.segment_id for i in beach.itinerary.days[0].items] == day1
+    day2 = {i.segment_id for i in beach.itinerary.days[1].items}
+    assert day2 and all("海邊" in h.tags for h in beach.hits if h.segment_id in day2)
+    assert beach.itinerary.passed, [c for c in beach.itinerary.checks if not c.passed]
+
+    longer = run_turn(offline_agent, "再多一天", session)
+    assert longer.itinerary and len(longer.itinerary.days) == 3 and longer.itinerary.passed
+
+    food = run_turn(offline_agent, "只要美食", session)
+    assert food.itinerary and len(food.itinerary.days) == 3
+    stops = {i.segment_id for d in food.itinerary.days for i in d.items}
+    assert stops and all({"美食", "小吃", "夜市"} & set(h.tags) for h in food.hits if h.segment_id in stops)
+    assert session.itinerary == food.itinerary and len(session.history) == 8
+
+    shorter = run_turn(offline_agent, "少一天", session)
+    assert shorter.itinerary and len(shorter.itinerary.days) == 2
+    assert_cites_only_hits(shorter)
+
+
+def test_a_day_that_cannot_change_stays_as_it_was(offline_agent):
+    session = SessionState()
+    run_turn(offline_agent, "台南兩天一夜 一定要去漁光島", session)
+    before = session.itinerary
+    assert before is not None
+    beach_day = next(d.day for d in before.days for i in d.items if i.place == "漁光島")
+    other = "第二天" if beach_day == 1 else "第一天"  # 台南's only beach is already on the other day
+    final = run_turn(offline_agent, f"{other}換成海邊的行程", session)
+    assert final.itinerary is None and "維持原樣" in final.answer and session.itinerary == before
+
+
+def test_search_only_question_lists_segments(offline_agent):
+    final = run_turn(offline_agent, "台南有什麼好吃的？", SessionState())
+    assert final.itinerary is None and final.hits
+    assert all(h.city == "台南" for h in final.hits)
+    assert_cites_only_hits(final)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你好", "愛遊 AIYO"),
+        ("金門三天兩夜", "還沒有金門"),
+        ("第二天換成海邊的行程", "還沒有排好的行程"),
+        ("台南 99 天", "最多排 14 天"),
+    ],
+)
+def test_edge_requests_say_what_they_can(offline_agent, text, expected):
+    final = run_turn(offline_agent, text, SessionState())
+    assert expected in final.answer and final.backend == "offline"
+    assert_cites_only_hits(final)
+
+
+async def test_offline_stream_events_and_limits(offline_agent):
+    session = SessionState()
+    events = await collect(offline_agent, "高雄一日遊", session)
+    final = final_of(events)
+    assert started(events) and len(started(events)) == len(finished(events))
+    assert [e.call_id for e in started(events)] == [e.call_id for e in finished(events)]
+    assert final.timings["ttft_ms"] <= final.timings["total_ms"]
+    too_long = final_of(await collect(offline_agent, "台" * 5000, session))
+    assert too_long.error == "invalid_message" and "縮短" in too_long.answer
+    empty = final_of(await collect(offline_agent, "   ", session))
+    assert empty.error == "invalid_message" and len(session.history) == 2
+
+
+def test_plan_command_request_uses_the_offline_agent(offline_agent):
+    turn = offline_agent.offline.answer("台中兩天一夜", SessionState())
+    assert turn.itinerary is not None and len(turn.itinerary.days) == 2
+    question = offline_agent.offline.answer("台南有什麼好吃的？", SessionState(), force_plan=True)
+    assert question.itinerary is not None and len(question.itinerary.days) == 1

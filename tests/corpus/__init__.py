@@ -1,0 +1,1 @@
+"""Tests of pipelines.corpus (and the sample-corpus scripts)."""

@@ -1,0 +1,158 @@
+"""``qdrant_engine="edge"``: the same ingest and search behaviour as local mode, on Qdrant Edge shards."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from llama_index.core.embeddings import MockEmbedding
+
+from pipelines.core.errors import IndexUnavailableError, UnknownSegmentError
+from pipelines.core.settings import Settings
+from pipelines.index import store
+from pipelines.index.ingest import ingest
+from pipelines.index.segment_index import SegmentIndex, open_index
+
+pytest.importorskip("qdrant_edge")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _edge_settings(folder: Path, corpus: Path) -> Settings:
+    return Settings(qdrant_path=folder, qdrant_url=None, corpus_dir=corpus, qdrant_engine="edge")
+
+
+@pytest.fixture
+def edge_settings(tmp_path: Path, corpus_copy: Path):
+    settings = _edge_settings(tmp_path / "qdrant", corpus_copy)
+    yield settings
+    store.close_client(settings)
+
+
+@pytest.fixture(scope="module")
+def edge_index(tmp_path_factory, fixture_corpus: Path):
+    """The fixture corpus in an Edge shard, with the real embedder (as the local-mode ``segment_index``)."""
+    settings = _edge_settings(tmp_path_factory.mktemp("edge") / "qdrant", fixture_corpus)
+    index = open_index(settings, progress=False)
+    yield index
+    index.close()
+
+
+def _points(client) -> dict[str, dict]:
+    points, _ = client.scroll("segments", limit=1000, with_payload=True)
+    return {str(p.id): p.payload for p in points}
+
+
+def test_edge_client_is_in_process_and_under_its_own_folder(edge_settings: Settings):
+    from pipelines.index.edge import EdgeClient
+
+    client = store.get_client(edge_settings)
+    assert isinstance(client, EdgeClient) and store.is_local(client)
+    assert store.location(edge_settings) == str(edge_settings.qdrant_path / "edge")
+
+
+def test_reingest_adds_nothing_and_ids_are_stable(edge_settings: Settings):
+    client = store.get_client(edge_settings)
+    embedder = MockEmbedding(embed_dim=384)
+    first = ingest(client, edge_settings, embedder=embedder, progress=False)
+    assert (first.added, first.updated, first.deleted, first.skipped, first.segments) == (9, 0, 0, 6, 9)
+    before = _points(client)
+    assert set(before) == {store.point_id(p["segment_id"]) for p in before.values()}
+    assert store.collection_dim(client, "segments") == 384
+
+    second = ingest(client, edge_settings, embedder=embedder, progress=False)
+    assert (second.added, second.updated, second.deleted, second.unchanged) == (0, 0, 0, 9)
+    assert _points(client) == before
+
+    store.close_client(edge_settings)  # persisted: a new client finds the same points
+    reopened = store.get_client(edge_settings)
+    assert _points(reopened) == before
+    rebuilt = ingest(reopened, edge_settings, rebuild=True, embedder=embedder, progress=False)
+    assert (rebuilt.added, rebuilt.segments) == (9, 9)
+
+
+def test_removed_video_is_deleted(edge_settings: Settings):
+    client = store.get_client(edge_settings)
+    index = SegmentIndex(client, edge_settings, embedder=MockEmbedding(embed_dim=384))
+    index.ingest(progress=False)
+    videos_path = edge_settings.corpus_dir / "videos.json"
+    videos = [v for v in json.loads(videos_path.read_text(encoding="utf-8")) if v["video_id"] != "hl-coast-01"]
+    videos_path.write_text(json.dumps(videos, ensure_ascii=False), encoding="utf-8")
+    report = index.ingest(progress=False)
+    assert (report.added, report.updated, report.deleted, report.segments) == (0, 0, 2, 7) and index.count() == 7
+    assert all(p["video_id"] != "hl-coast-01" for p in _points(client).values())
+
+
+def test_hybrid_top_hits_match_local_mode(edge_index, segment_index):
+    query = "早餐想喝一碗現燙的牛肉清湯"
+    hits = edge_index.search(query, limit=3)
+    assert hits[0].segment_id == "tn-anping-01#02" == segment_index.search(query, limit=3)[0].segment_id
+    assert hits[0].url == "/media/tn-anping-01.mp4#t=35,57"
+    assert hits[0].score >= hits[1].score >= hits[2].score
+    for mode in ("dense", "sparse", "hybrid"):
+        assert edge_index.search("燕子口", limit=3, mode=mode)[0].place == "太魯閣"
+    for query in ("夜市 小吃", "看海", "老街散步", "101 夜景"):
+        assert edge_index.search(query, limit=1)[0].segment_id == segment_index.search(query, limit=1)[0].segment_id
+
+
+def test_city_and_tags_filters(edge_index):
+    assert {h.city for h in edge_index.search("古蹟", city="臺南市", limit=10)} == {"台南"}
+    night = edge_index.search("晚上去哪裡", tags=["夜市", "夜景"], limit=10)
+    assert {h.place for h in night} == {"士林夜市", "台北101"}
+    assert {h.place for h in edge_index.search("走走", city="台南", tags="文青", limit=10)} == {"神農街", "林百貨"}
+    assert edge_index.cities() == ["台北", "台南", "花蓮"] and edge_index.count() == 9
+
+
+def test_dbsf_fusion(edge_index):
+    dbsf = SegmentIndex(edge_index.client, edge_index.settings.model_copy(update={"fusion": "dbsf"}))
+    assert dbsf.search("早餐想喝一碗現燙的牛肉清湯", limit=3)[0].segment_id == "tn-anping-01#02"
+
+
+def test_get_segments_keeps_order_and_reports_unknown(edge_index):
+    ids = ["tp-night-01#02", "tn-anping-01#01", "tp-night-01#02"]
+    assert [s.segment_id for s in edge_index.get_segments(ids)] == ids
+    with pytest.raises(UnknownSegmentError) as err:
+        edge_index.get_segments(["tn-anping-01#01", "nope#01", "gone#02"])
+    assert err.value.ids == ["nope#01", "gone#02"]
+    assert [s.segment_id for s in edge_index.all_segments()] == sorted(s.segment_id for s in edge_index.all_segments())
+
+
+def test_lock_error_in_process(edge_settings: Settings):
+    first = store.open_client(edge_settings)
+    first.create_collection("segments", {store.DENSE: store.qm.VectorParams(size=4, distance=store.qm.Distance.COSINE)})
+    first.close()
+    first = store.open_client(edge_settings)  # opens (and locks) the existing shard
+    try:
+        with pytest.raises(IndexUnavailableError, match="正被另一個程式使用"):
+            store.open_client(edge_settings)
+    finally:
+        first.close()
+    store.open_client(edge_settings).close()  # released: opens again
+
+
+def test_locked_folder_gives_a_clear_error_in_a_second_process(edge_settings: Settings):
+    holder = store.get_client(edge_settings)
+    ingest(holder, edge_settings, embedder=MockEmbedding(embed_dim=384), progress=False)
+    env = {**os.environ, "AIYO_QDRANT_PATH": str(edge_settings.qdrant_path), "AIYO_QDRANT_ENGINE": "edge",
+           "AIYO_CORPUS_DIR": str(edge_settings.corpus_dir)}  # fmt: skip
+    env.pop("AIYO_QDRANT_URL", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "pipelines", "search", "夜市", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert "正被另一個程式使用" in run.stderr and "AIYO_QDRANT_URL" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_missing_package_names_the_pip_install(monkeypatch, tmp_path: Path):
+    from pipelines.index.edge import EdgeClient
+
+    monkeypatch.setitem(sys.modules, "qdrant_edge", None)
+    with pytest.raises(ImportError, match="pip install qdrant-edge-py"):
+        EdgeClient(tmp_path / "edge")

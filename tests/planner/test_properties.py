@@ -1,0 +1,74 @@
+"""Property tests: whatever is asked, a returned plan passes its own verifier or says what it could not meet."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelines.core.errors import PlanningError
+from pipelines.core.models import Preferences
+from pipelines.planner.plan import plan
+from pipelines.planner.rules import day_window, paced_stops, stop_cap, to_minutes
+from pipelines.planner.verifier import CheckName
+from tests.support.planner_helpers import PLACES, seg
+
+KEYS = [p[0] for p in PLACES]
+TAGS = sorted({t for p in PLACES for t in p[5]})
+NAMES = [p[1] for p in PLACES]
+CITIES = sorted({p[2] for p in PLACES})
+TIMES = [f"{h:02d}:{m:02d}" for h in range(5, 24) for m in (0, 30)]
+
+selections = st.lists(st.tuples(st.sampled_from(KEYS), st.integers(1, 3)), min_size=1, max_size=30)
+preferences = st.builds(
+    Preferences,
+    pace=st.sampled_from(["relaxed", "normal", "packed"]),
+    day_start=st.sampled_from(TIMES[:12]),
+    day_end=st.sampled_from(TIMES[14:]),
+    interests=st.lists(st.sampled_from(TAGS), max_size=3),
+    must_include=st.lists(st.sampled_from(NAMES + ["不存在的地方"]), max_size=3),
+    avoid=st.lists(st.sampled_from(TAGS + CITIES + NAMES), max_size=2),
+    with_kids=st.booleans(),
+    with_elders=st.booleans(),
+    start_date=st.none() | st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)),
+)
+
+# Only these may fail, and only because the request asked for something impossible.
+MAY_FAIL = {CheckName.MUST_INCLUDE.value}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picked=selections, days=st.integers(1, 14), prefs=preferences)
+def test_every_plan_passes_its_verifier_or_names_what_it_could_not_meet(picked, days, prefs):
+    segments = [seg(key, chapter) for key, chapter in picked]
+    start, end = day_window(prefs)
+    try:
+        itinerary = plan(segments, days, prefs)
+    except PlanningError:
+        assert end - start < 60  # the only refusal a valid selection can meet
+        return
+    assert len(itinerary.days) == days
+    planned = [i for d in itinerary.days for i in d.items]
+    by_id = {s.segment_id: s for s in segments}
+    for d in itinerary.days:
+        assert paced_stops((by_id[i.segment_id], to_minutes(i.start)) for i in d.items) <= stop_cap(prefs)
+        assert len(d.items) <= stop_cap(prefs) + 2
+    for check in itinerary.checks:
+        if not check.passed:
+            assert check.name in MAY_FAIL, check
+            assert any(check.name in note for note in itinerary.notes)
+    # every input segment is planned, left out (and then noted), or a duplicate of one of those places
+    represented = {i.place for i in planned} | {by_id[i].place for i in itinerary.left_out}
+    assert all(s.place in represented for s in segments)
+    assert not itinerary.left_out or itinerary.notes
+
+
+@settings(max_examples=60, deadline=None)
+@given(picked=st.lists(st.sampled_from(KEYS), min_size=1, max_size=12, unique=True), days=st.integers(1, 5))
+def test_feasible_must_includes_are_kept(picked, days):
+    """A must-include that fits a day on its own, with room for it, is always planned."""
+    must = seg(picked[0])
+    prefs = Preferences(pace="packed", day_start="08:00", day_end="22:00", must_include=[must.place])
+    itinerary = plan([seg(k) for k in picked], days, prefs)
+    assert itinerary.passed, [c for c in itinerary.checks if not c.passed]

@@ -1,0 +1,1 @@
+"""Tests of pipelines.web and app.py."""
