@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         default=8, ge=1, description="chat turns run at once (LLM servers queue beyond their own limit)"
     )
     ui_max_file_size: str = Field(default="1mb", description="largest upload Gradio accepts (the UI takes none)")
+    public_base_url: str | None = Field(
+        default=None,
+        description="absolute base of links in exports and shared trips (e.g. https://aiyo.example.tw); "
+        "unset: the host the browser used (X-Forwarded-Host/Proto behind a proxy)",
+    )
 
 
 def get_settings(**overrides) -> Settings:

@@ -51,12 +51,15 @@ def header_html(status: Mapping[str, Any]) -> str:
     else:
         size = f"⏳ {status.get('phase') or '啟動中'}…（{int(status.get('uptime_s') or 0)} 秒）"
     reason = status.get("reason") or ""
+    why = f'<p class="aiyo-reason">{escape(label)}：{escape(reason)}</p>' if reason and status.get("ready") else ""
     return (
         '<div class="aiyo-header"><div><h1>愛遊 AIYO</h1>'
         "<p>說出想去哪、玩幾天，我從台灣旅遊影片裡找景點、排行程，並播放被引用的那一段。</p></div>"
         f'<div class="aiyo-badges"><span class="aiyo-badge aiyo-backend-{kind}" title="{escape(reason)}">'
         f"{escape(label)}</span>"
-        f'<span class="aiyo-badge aiyo-index">{escape(size)}</span></div></div>'
+        f'<span class="aiyo-badge aiyo-index">{escape(size)}</span></div>{why}'
+        '<nav class="aiyo-jump"><a href="#aiyo-player">▶ 影片</a><a href="#aiyo-itinerary">🗓️ 行程表</a>'
+        '<a href="#aiyo-map">🗺️ 地圖</a><a href="#aiyo-chat">💬 對話</a></nav></div>'
     )
 
 
@@ -83,8 +86,12 @@ def checks_html(checks: Sequence[Check]) -> str:
     return f'<div class="aiyo-checks">{badges}</div>'
 
 
-def tool_title(name: str, ok: bool | None = None) -> str:
+def tool_title(name: str, ok: bool | None = None, arguments: Mapping[str, Any] | None = None) -> str:
+    """「🔎 搜尋影片片段：夜市 · 台北」: the step's label and what it looked for, so collapsed steps differ."""
     label = TOOL_LABELS.get(name, f"🔧 {name}")
+    what = [_shown(arguments.get(key)) for key in ("query", "city", "days") if arguments and arguments.get(key)]
+    if what:
+        label += "：" + one_line(" · ".join(what).replace("\n", " "), 30) + ("天" if name == "plan_itinerary" else "")
     return label if ok is None or ok else f"{label}（失敗）"
 
 

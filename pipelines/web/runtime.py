@@ -62,7 +62,7 @@ class AppRuntime:
 
     def _warm_up(self) -> None:
         try:
-            self.phase = "開啟索引（第一次啟動會建立索引，約需一分鐘）"
+            self.phase = "開啟索引（第一次啟動要建立索引，約需 2–3 分鐘）"
             self.index = self._index_factory(self.settings)
             self.phase = "連線語言模型"
             self.agent = self._agent_factory(self.settings, self.index)

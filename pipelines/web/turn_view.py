@@ -10,9 +10,11 @@ import time
 from typing import Any
 
 from pipelines.core.events import AgentEvent, FinalResult, Notice, TextDelta, ToolFinished, ToolStarted
+from pipelines.core.text import shorten
 from pipelines.web.render import chat_text, tool_arguments, tool_title
 
 Message = dict[str, Any]
+STOPPED = "⏹️ 已停止產生回答。"
 
 
 class TurnView:
@@ -31,7 +33,11 @@ class TurnView:
                 self._show(self._bubble + delta)
             case ToolStarted():
                 self._answer_at, self._bubble = None, ""  # text after a tool step starts a new bubble
-                meta = {"title": tool_title(event.name), "status": "pending", "id": event.call_id}
+                meta = {
+                    "title": tool_title(event.name, arguments=event.arguments),
+                    "status": "pending",
+                    "id": event.call_id,
+                }
                 step = {"role": "assistant", "content": tool_arguments(event.arguments), "metadata": meta}
                 self.messages.append(step)
                 self._steps[event.call_id] = (len(self.messages) - 1, time.perf_counter())
@@ -54,9 +60,11 @@ class TurnView:
         return list(self.messages)
 
     def stopped(self) -> None:
-        """The user pressed stop: close open steps and say so under the partial answer."""
+        """The user pressed stop: close open steps and say so under the partial answer (once)."""
+        if self.final is not None or self.messages[-1].get("content") == STOPPED:
+            return
         self._close_steps("已停止")
-        self.messages.append({"role": "assistant", "content": "⏹️ 已停止產生回答。"})
+        self.messages.append({"role": "assistant", "content": STOPPED})
 
     def fail(self, message: str) -> None:
         self._close_steps("未完成")
@@ -77,7 +85,13 @@ class TurnView:
             at = len(self.messages) - 1
         msg = self.messages[at]
         seconds = event.duration_ms / 1000 if event.duration_ms else time.perf_counter() - started
-        meta = {**msg.get("metadata", {}), "title": tool_title(event.name, event.ok), "status": "done"}
+        title = msg.get("metadata", {}).get("title") or tool_title(event.name)
+        title = title if event.ok or title.endswith("（失敗）") else f"{title}（失敗）"
+        meta = {
+            **msg.get("metadata", {}),
+            "title": f"{title} → {shorten(event.summary, 20, flat=True)}",
+            "status": "done",
+        }
         meta["duration"] = round(seconds, 2)
         summary = f"{'✅' if event.ok else '⚠️'} {chat_text(event.summary)}"
         content = f"{msg['content']}\n\n{summary}" if msg["content"] else summary

@@ -19,8 +19,12 @@ from pipelines.core.models import Check, DayPlan, Itinerary, ItineraryItem, Segm
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def _hit(sid: str, place: str, city: str, start: float, end: float, text: str, video: str) -> SegmentHit:
+def _hit(
+    sid: str, place: str, city: str, start: float, end: float, text: str, video: str, where: tuple[float, float]
+) -> SegmentHit:
     return SegmentHit(
+        lat=where[0],
+        lon=where[1],
         segment_id=sid,
         video_id=video,
         title=place,
@@ -36,11 +40,29 @@ def _hit(sid: str, place: str, city: str, start: float, end: float, text: str, v
 
 
 SEGMENTS = [
-    _hit("tn-anping-01#03", "安平古堡", "台南", 77.0, 107.0, f"荷蘭時期的紅磚城牆 {HOSTILE} 很好拍。", "tn-anping-01"),
-    _hit("tn-anping-01#02", "四草綠色隧道", "台南", 46.0, 77.0, "搭竹筏穿越紅樹林隧道。", "tn-anping-01"),
-    _hit("tn-anping-01#04", "安平樹屋", "台南", 107.0, 137.0, "榕樹包住老倉庫。", "tn-anping-01"),
-    _hit("hl-hualien-01#01", "七星潭", "花蓮", 10.0, 37.0, "騎腳踏車吹海風。", "hl-hualien-01"),
-    _hit("hl-hualien-01#04", "鯉魚潭", "花蓮", 95.0, 120.0, "划船看湖景。", "hl-hualien-01"),
+    _hit(
+        "tn-anping-01#03",
+        "安平古堡",
+        "台南",
+        77.0,
+        107.0,
+        f"荷蘭時期的紅磚城牆 {HOSTILE} 很好拍。",
+        "tn-anping-01",
+        (23.0016, 120.1606),
+    ),
+    _hit(
+        "tn-anping-01#02",
+        "四草綠色隧道",
+        "台南",
+        46.0,
+        77.0,
+        "搭竹筏穿越紅樹林隧道。",
+        "tn-anping-01",
+        (23.0197, 120.1407),
+    ),
+    _hit("tn-anping-01#04", "安平樹屋", "台南", 107.0, 137.0, "榕樹包住老倉庫。", "tn-anping-01", (23.0021, 120.1598)),
+    _hit("hl-hualien-01#01", "七星潭", "花蓮", 10.0, 37.0, "騎腳踏車吹海風。", "hl-hualien-01", (24.0268, 121.6213)),
+    _hit("hl-hualien-01#04", "鯉魚潭", "花蓮", 95.0, 120.0, "划船看湖景。", "hl-hualien-01", (23.9291, 121.5054)),
 ]
 
 

@@ -14,12 +14,11 @@ from pipelines.agent.session import SessionState
 from pipelines.core.events import FinalResult, Notice, TextDelta, ToolFinished, ToolStarted
 from pipelines.core.models import VideoSource
 from pipelines.core.settings import Settings
+from pipelines.web.handlers import OUTPUTS
 from pipelines.web.player import PLACEHOLDER, player_html, youtube_embed
 from pipelines.web.runtime import AppRuntime
 from pipelines.web.turn_view import TurnView
 from tests.support.ui_fakes import HOSTILE, SEGMENTS, FakeAgent, FakeIndex
-
-OUTPUTS = ["chatbot", "session", "page", "hits", "itinerary", "checks", "player", "csv", "ics", "header"]
 
 
 def make_handlers(agent_kwargs=None, agent_factory=None) -> tuple[app.Handlers, FakeIndex]:
@@ -49,16 +48,20 @@ async def test_turn_streams_tokens_tool_steps_and_panels():
     assert "pending" in statuses and statuses[-1] == "done"
     final = updates[-1]
     steps = [m for m in final["chatbot"] if m.get("metadata")]
-    assert [s["metadata"]["title"] for s in steps] == ["🔎 搜尋影片片段", "🗓️ 排行程"]
+    titles = [s["metadata"]["title"] for s in steps]
+    assert titles == ["🔎 搜尋影片片段：台南 2天 · 台南 → 找到 3 個片段", "🗓️ 排行程：2天 → 2 天行程"]
     assert all(s["metadata"]["status"] == "done" and "duration" in s["metadata"] for s in steps)
     # the table arrives in the same turn, before the answer has finished streaming
     first_table = next(i for i, u in enumerate(updates) if isinstance(u["itinerary"], pd.DataFrame))
     assert first_table < len(updates) - 5
     table = final["itinerary"]
-    assert list(table["片段"]) == ["tn-anping-01#03", "tn-anping-01#04", "tn-anping-01#02"]
-    assert sorted(set(table["天"])) == [1, 2]
+    assert list(table["站"]) == ["1-1", "1-2", "2-1"]
+    assert list(table["地點"]) == ["安平古堡", "安平樹屋", "四草綠色隧道"]
+    assert list(table["日子"]) == ["第1天", "第1天", "第2天"]
     assert final["hits"][0][:4] == ["[1]", "安平古堡", "台南", "01:17–01:47"]
-    assert 'src="/media/tn-anping-01.mp4#t=77,107"' in final["player"]
+    assert 'src="/media/tn-anping-01.mp4#t=77.35,107"' in final["player"]  # from its first subtitle cue
+    assert final["map"].count('class="aiyo-pin') == 3 and "播放第 2 天" in final["map"]
+    assert "/?trip=" in final["share"]["value"]
     assert "✅ 每天不超時" in final["checks"] and "⚠️ 交通合理" in final["checks"]
     assert final["csv"]["value"].endswith("aiyo-itinerary.csv") and final["ics"]["value"].endswith(".ics")
     assert "離線模式" in final["header"]
@@ -73,6 +76,7 @@ async def test_hostile_text_is_escaped_everywhere():
     assert all("<img" not in text for text in rendered)
     assert "&lt;img src=x onerror=alert(1)&gt;" in final["chatbot"][-1]["content"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in final["player"]  # the video title in the caption
+    assert "<img" not in final["map"] and "<img" not in final["share"]["value"]
 
 
 async def test_exports_are_written_per_session():
@@ -150,17 +154,20 @@ async def test_clicking_rows_plays_segments():
     session = final["session"]
     row = final["itinerary"].iloc[2].tolist()
     html = handlers.play_stop(session, final["page"], SimpleNamespace(index=[2, 3], row_value=row))
-    assert 'src="/media/tn-anping-01.mp4#t=46,77"' in html and " autoplay" in html
+    assert 'src="/media/tn-anping-01.mp4#t=46.29,77"' in html and " autoplay" in html
+    assert is_skip(handlers.play_stop(session, final["page"], SimpleNamespace(index=[0, 0], row_value=["9-9"])))
     html = handlers.play_hit(final["page"], SimpleNamespace(index=[2, 1], row_value=final["hits"][2]))
-    assert 'data-start="107" data-end="137"' in html
+    assert 'data-start="107.47" data-end="137"' in html
     assert is_skip(handlers.play_hit(None, SimpleNamespace(index=[0, 0], row_value=["[1]"])))
 
 
 def test_reset_clears_session_and_panels():
     handlers, _ = make_handlers()
     session = SessionState(hits=SEGMENTS[:1])
-    chatbot, kept, page, hits, table, checks, player, *_ = handlers.reset(session)
+    chatbot, kept, page, hits, table, checks, player, plan_map, *_ = handlers.reset(session, None)
     assert kept is session and session.hits == [] and chatbot == [] and hits == [] and table.empty
+    assert list(table.columns)[:3] == ["站", "日子", "時間"]  # an empty table keeps its headers, not 「1 2 3」
+    assert "排好行程後" in plan_map
     assert page.messages == [] and page.hits == []
     assert player == PLACEHOLDER
 
@@ -175,13 +182,14 @@ def test_turn_view_handles_notices_and_corrected_final_answer():
     contents = [m["content"] for m in view.messages]
     assert contents[1] == "你好[9]" and contents[2] == "ℹ️ 改用離線模式" and contents[-1] == "你好[1]"
     step = view.messages[3]
-    assert step["metadata"] == {"title": "🔧 other_tool（失敗）", "status": "done", "id": "a", "duration": 1.5}
+    assert step["metadata"] == {"title": "🔧 other_tool（失敗） → 壞了", "status": "done", "id": "a", "duration": 1.5}
 
 
 def test_local_player_plays_exactly_the_segment():
     seg = SEGMENTS[0].model_copy(update={"start_s": 77.6, "end_s": 106.2})
     html = player_html(seg)
-    assert 'src="/media/tn-anping-01.mp4#t=77,107"' in html and 'data-start="77" data-end="107"' in html
+    assert 'src="/media/tn-anping-01.mp4#t=77.6,106.2"' in html and 'data-start="77.6" data-end="106.2"' in html
+    assert 'data-start="78.25"' in player_html(seg, start_s=78.25)  # where the segment's own footage begins
     assert "autoplay" not in html and "<script" not in html
 
 
