@@ -35,7 +35,6 @@ from pipelines.web.panels import (
     numbered_stops,
     segments_by_id,
     stop_by_key,
-    stop_for_row,
 )
 from pipelines.web.player import PLACEHOLDER, player_html, playlist_html
 from pipelines.web.render import checks_html, header_html, hit_rows
@@ -63,7 +62,7 @@ OUTPUTS = [
 OUTLINE = ROOT / "assets" / "ui" / "taiwan-outline.json"
 READY_TIMEOUT_S = 600.0
 STREAM_INTERVAL_S = 0.05  # text updates closer together than this go out in one (each costs the browser a render)
-PIECE_CHARS = 8  # a long text delta (the offline answer comes in paragraphs) is typed out in pieces this size
+PIECE_CHARS = 12  # a long text delta (the offline answer comes in paragraphs) is typed out in pieces this size
 SHOWN_MESSAGE_CHARS = 300
 
 
@@ -88,16 +87,18 @@ class Handlers:
         values = {"chatbot": messages, "session": session, "page": page, **panels}
         return tuple(values.get(name, gr.skip()) for name in OUTPUTS)
 
-    def sent(self, message: str, page: PageState | None) -> Any:
-        """送出/Enter (skips the queue): count the message; clear the box unless the text is too long to send."""
+    def sent(self, message: str, page: PageState | None) -> tuple[Any, str]:
+        """送出/Enter (skips the queue): count the message and move it out of the box, which is cleared
+        unless the text is too long to send (then it stays there to be shortened, nothing lost)."""
         if page is not None:
             page.sent += 1
         too_long = len((message or "").strip()) > self.runtime.settings.max_message_chars
-        return gr.skip() if too_long else ""
+        return (gr.skip() if too_long else ""), message or ""
 
-    def sent_example(self, page: PageState | None) -> None:
+    def sent_example(self, example: str, page: PageState | None) -> str:
         if page is not None:
             page.sent += 1
+        return example
 
     async def stop(self, page: PageState | None) -> None:
         """停止: end the running turn now, or the one about to start if it has not yet."""

@@ -102,11 +102,11 @@ def map_html(
         x, y = _spread(project(lon, lat), taken)
         routes.setdefault(day, []).append(f"{x},{y}")
         cls = f"aiyo-pin aiyo-d{(day - 1) % DAY_CLASSES + 1}" + (" aiyo-now" if key == now else "")
-        label = f"第 {day} 天第 {key.split('-')[1]} 站：{place}"
+        n = key.split("-")[1]
+        label = escape(f"第 {day} 天第 {n} 站：{place}")
         pins.append(
-            f'<g class="{cls}" data-stop="{escape(key)}" role="button" tabindex="0" aria-label="{escape(label)}">'
-            f"<title>{escape(label)}</title>"
-            f'<circle cx="{x}" cy="{y}" r="12"/><text x="{x}" y="{y}" dy="0.35em">{escape(key.split("-")[1])}</text></g>'
+            f'<g class="{cls}" data-stop="{key}" role="button" tabindex="0" aria-label="{label}"><title>{label}</title>'
+            f'<circle cx="{x}" cy="{y}" r="12"/><text x="{x}" y="{y}" dy="0.35em">{n}</text></g>'
         )
     lines = "".join(
         f'<polyline class="aiyo-route aiyo-d{(day - 1) % DAY_CLASSES + 1}" points="{" ".join(pts)}"/>'

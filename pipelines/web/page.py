@@ -54,7 +54,7 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
                     interactive=False,
                     wrap=True,
                     max_height=380,
-                    column_widths=["52px", "88px", "96px", "30%", "64px", "60px", "60px"],
+                    column_widths=["52px", "84px", "112px", "30%", "60px", "66px", "62px"],
                     elem_id="aiyo-itinerary",
                 )
                 checks = gr.HTML(checks_html([]), elem_id="aiyo-checks")
@@ -66,6 +66,8 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
                     label="分享這個行程（複製連結，打開就是同一份行程）",
                     interactive=False,
                     visible=False,
+                    lines=1,
+                    max_lines=1,
                     buttons=["copy"],
                     elem_id="aiyo-share",
                 )
@@ -81,16 +83,21 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
         timer = gr.Timer(1.0)
 
         outputs = [chatbot, session, page, hits, itinerary, checks, player, plan_map, share, csv_btn, ics_btn, header]
-        chat_in = [msg, session, page]
         # quick handlers skip the queue, so a click is never stuck behind running chat turns
         quick = {"api_name": False, "queue": False, "show_progress": "hidden"}
-        msg.submit(h.chat, chat_in, outputs, api_name="chat")
-        send.click(h.chat, chat_in, outputs, api_name=False)
-        for trigger in (msg.submit, send.click):  # after the chat listeners, which read the box before it clears
-            trigger(h.sent, [msg, page], msg, **quick)
+        # the page runs a trigger's listeners one after another: take the text and clear the box
+        # first (outbox), then stream the turn, so the box is empty while the answer comes
+        outbox = gr.State("")
+        for trigger in (msg.submit, send.click):
+            trigger(h.sent, [msg, page], [msg, outbox], **quick).then(
+                h.chat, [outbox, session, page], outputs, api_name=False
+            )
         for b in examples:
-            b.click(h.sent_example, [page], None, **quick)
-            b.click(h.chat, [b, session, page], outputs, api_name=False)
+            b.click(h.sent_example, [b, page], outbox, **quick).then(
+                h.chat, [outbox, session, page], outputs, api_name=False
+            )
+        api = gr.Button(visible=False, elem_id="aiyo-api")  # gradio_client: chat(message) as `/chat`
+        api.click(h.chat, [msg, session, page], outputs, api_name="chat")
         stop.click(h.stop, [page], None, **quick)
         clear.click(h.reset, [session, page], outputs[:-1], **quick)
         hits.select(h.play_hit, [page], player, **quick)

@@ -93,6 +93,8 @@ def _decode(token: str) -> _Trip:
         raw = inflater.decompress(packed, MAX_JSON_BYTES)
         if inflater.unconsumed_tail:
             raise ShareError("分享連結的內容太大，無法開啟。")
+        if not inflater.eof:  # cut short when it was copied
+            raise ShareError("分享連結已損壞，無法開啟這個行程。")
         return _Trip.model_validate(json.loads(raw.decode("utf-8")))
     except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError, ValidationError) as err:
         raise ShareError("分享連結已損壞，無法開啟這個行程。") from err

@@ -25,6 +25,7 @@ class TurnRun:
         self.view = view  # the TurnView showing this turn (marked 「已停止」 by whoever stops it)
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self.reason: str | None = None  # why it stopped early: "stop", "clear", "superseded", "cancelled"
+        self.finished = False  # the consumer is done (the backend may finish well before the text is shown)
         self._task = asyncio.get_running_loop().create_task(self._pump(), name="aiyo-turn")
 
     async def _pump(self) -> None:
@@ -50,7 +51,7 @@ class TurnRun:
 
     @property
     def running(self) -> bool:
-        return self.reason is None and not self._task.done()
+        return self.reason is None and not self.finished
 
     def stop(self, reason: str = "stop") -> None:
         """End the turn now: cancel the pump (closing the backend stream) and wake the consumer."""
@@ -61,6 +62,7 @@ class TurnRun:
 
     async def close(self) -> None:
         """Wait until the backend stream is closed (after the turn ended or was stopped)."""
+        self.finished = True
         if not self._task.done():
             self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)

@@ -15,6 +15,7 @@ from pipelines.core.events import FinalResult, Notice, TextDelta, ToolFinished, 
 from pipelines.core.models import VideoSource
 from pipelines.core.settings import Settings
 from pipelines.web.handlers import OUTPUTS
+from pipelines.web.panels import PageState
 from pipelines.web.player import PLACEHOLDER, player_html, youtube_embed
 from pipelines.web.runtime import AppRuntime
 from pipelines.web.turn_view import TurnView
@@ -206,3 +207,183 @@ def test_youtube_player_is_a_nocookie_embed_with_integer_span():
     bad = VideoSource.model_construct(kind="local", ref="../../etc/passwd")
     with pytest.raises(ValueError):
         player_html(seg.model_copy(update={"source": bad}))
+
+
+async def _consume_until(handlers, message, page, until):
+    """Run a turn in a task until ``until(last_update)``; returns (task, updates)."""
+    updates: list[dict] = []
+
+    async def consume():
+        async for out in handlers.chat(message, None, page):
+            updates.append(dict(zip(OUTPUTS, out, strict=True)))
+
+    task = asyncio.create_task(consume())
+    while not (updates and until(updates[-1])):
+        assert not task.done(), "the turn ended before the moment to stop it"
+        await asyncio.sleep(0.01)
+    return task, updates
+
+
+async def test_stop_button_ends_the_turn_cleanly_and_the_next_one_works():
+    handlers, _ = make_handlers({"token_delay": 0.05, "tool_delay": 0.0})
+    page = PageState()
+    task, updates = await _consume_until(
+        handlers, "台南 2天", page, lambda u: str(u["chatbot"][-1]["content"]).startswith("推薦先")
+    )
+    await handlers.stop(page)
+    await asyncio.wait_for(task, 5)  # the event ends normally: no CancelledError for Gradio to turn into 「錯誤」
+    last = updates[-1]["chatbot"]
+    agent = handlers.runtime.agent
+    assert agent.closed == 1, "the backend stream is closed"
+    assert last[0]["content"] == "台南 2天" and last[-1]["content"] == "⏹️ 已停止產生回答。"
+    assert "（台南 2天）" not in last[-2]["content"]  # the partial answer stays, cut where it was
+    assert all(m["metadata"]["status"] == "done" for m in last if m.get("metadata"))
+    # the next message works, with the stopped turn in its history
+    final = (await run_turn(handlers, "花蓮 1天", updates[-1]["session"], page))[-1]
+    assert final["chatbot"][-1]["content"].endswith("（花蓮 1天）") and "⏹️ 已停止產生回答。" in str(final["chatbot"])
+
+
+async def test_stop_pressed_before_the_turn_starts_still_stops_it():
+    handlers, _ = make_handlers()
+    page = PageState()
+    handlers.sent("台南", page)  # 送出 ... and 停止 before the queued turn began
+    await handlers.stop(page)
+    updates = await run_turn(handlers, "台南", None, page)
+    assert [m["content"] for m in updates[-1]["chatbot"]] == ["台南", "⏹️ 已停止產生回答。"]
+    assert handlers.runtime.agent is None or handlers.runtime.agent.turns == 0
+    await handlers.stop(page)  # 停止 with nothing running changes nothing for the next message
+    final = (await run_turn(handlers, "台南", None, page))[-1]
+    assert final["chatbot"][-1]["content"].endswith("（台南）")
+
+
+async def test_a_stop_chosen_during_a_turn_is_not_replaced_at_its_end():
+    handlers, _ = make_handlers({"token_delay": 0.02})
+    page = PageState()
+    task, updates = await _consume_until(handlers, "台南 2天", page, lambda u: isinstance(u["itinerary"], pd.DataFrame))
+    session = updates[-1]["session"]
+    chosen = handlers.play_stop(session, page, SimpleNamespace(index=[2, 0], row_value=["2-1"]))
+    assert 'data-segment="tn-anping-01#02"' in chosen
+    await task
+    assert is_skip(updates[-1]["player"]), "the end of the turn must not replace the traveller's choice"
+    assert updates[-1]["chatbot"][-1]["content"].endswith("（台南 2天）")  # the turn itself finished
+
+
+async def test_too_long_message_gets_a_clear_message():
+    handlers, _ = make_handlers()
+    page = PageState()
+    text = "台南" * 1500
+    box, outbox = handlers.sent(text, page)
+    assert is_skip(box) and outbox == text  # the text stays in the box to be shortened
+    final = (await run_turn(handlers, text, None, page))[-1]
+    assert final["chatbot"][-1]["content"].startswith("⚠️ 訊息有 3,000 字，超過上限 2,000 字")
+    assert len(final["chatbot"][0]["content"]) <= 300
+    assert handlers.runtime.agent is None or handlers.runtime.agent.turns == 0
+
+
+async def test_a_message_during_warm_up_is_answered_at_once_with_a_notice():
+    import threading
+
+    gate = threading.Event()
+
+    def slow_agent(settings, index):
+        gate.wait(10)
+        return FakeAgent(index)
+
+    handlers, _ = make_handlers(agent_factory=slow_agent)
+    handlers.runtime.start()
+    seen = []
+    async for out in handlers.chat("台南", None, None):
+        seen.append(dict(zip(OUTPUTS, out, strict=True)))
+        if len(seen) == 2:
+            assert "服務還在啟動中" in seen[-1]["chatbot"][-1]["content"]
+            gate.set()
+    assert seen[-1]["chatbot"][-1]["content"].endswith("（台南）")
+
+
+async def test_exports_have_dates_and_absolute_links_from_the_request_host():
+    import datetime as dt
+
+    from icalendar import Calendar
+
+    handlers, index = make_handlers()
+    request = SimpleNamespace(headers={"host": "aiyo.example.tw", "x-forwarded-proto": "https"}, url=None)
+    session = SessionState()
+    updates = [dict(zip(OUTPUTS, o, strict=True)) async for o in handlers.chat("花蓮 1天", session, None, request)]
+    final = updates[-1]
+    ics = Calendar.from_ical(Path(final["ics"]["value"]).read_bytes())
+    event = next(iter(ics.walk("VEVENT")))
+    assert str(event.get("url")) == "https://aiyo.example.tw/media/hl-hualien-01.mp4#t=10,37"
+    import csv
+
+    row = list(csv.reader(Path(final["csv"]["value"]).read_text(encoding="utf-8-sig").splitlines()))[1]
+    assert dt.date.fromisoformat(row[1]) > dt.date(2020, 1, 1) and row[6].startswith("https://aiyo.example.tw/media/")
+    assert final["share"]["value"].startswith("https://aiyo.example.tw/?trip=")
+    # a forged host header cannot put markup or a path into links
+    bad = SimpleNamespace(headers={"host": 'evil"><script>/x'}, url=None)
+    from pipelines.web.links import base_url
+
+    assert base_url(bad) is None and base_url(bad, "https://set.example/") == "https://set.example"
+
+
+async def test_shared_link_reopens_the_plan_and_refuses_tampering():
+    from pipelines.web.share import decode_trip, encode_trip
+
+    handlers, index = make_handlers()
+    first = (await run_turn(handlers, "台南 2天"))[-1]
+    token = first["share"]["value"].split("trip=")[1]
+    handlers2, _ = make_handlers()
+    out = dict(zip(OUTPUTS, await handlers2.open_shared(token, None, None), strict=True))
+    assert list(out["itinerary"]["地點"]) == list(first["itinerary"]["地點"])
+    assert out["map"].count('class="aiyo-pin') == 3 and "已開啟分享的行程：2 天、3 站" in out["chatbot"][-1]["content"]
+    # ids not in the index, broken, oversized or bomb-like tokens are refused in zh-TW
+    itinerary = out["session"].itinerary
+    ghost = itinerary.model_copy(deep=True)
+    ghost.days[0].items[0].segment_id = "xx-ghost-01#01"
+    for bad, why in [
+        (encode_trip(ghost), "已不在影片索引中"),
+        ("not*base64", "格式不對"),
+        ("A" * 5000, "太長"),
+        (token[:-6], "已損壞"),
+    ]:
+        out = dict(zip(OUTPUTS, await handlers2.open_shared(bad, None, None), strict=True))
+        assert why in out["chatbot"][-1]["content"] and is_skip(out["itinerary"])
+    import base64
+    import zlib
+
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"[" * 200_000, 9)).decode().rstrip("=")
+    with pytest.raises(Exception, match="太大|已損壞|太長"):
+        decode_trip(bomb, index)
+    # a tampered clock time is not trusted: the plan is verified again and says what fails
+    late = itinerary.model_copy(deep=True)
+    late.days[0].items[0].start, late.days[0].items[0].end = "23:00", "23:30"
+    rebuilt, _ = decode_trip(encode_trip(late), index)
+    assert not rebuilt.passed and rebuilt.notes
+
+
+def test_map_draws_numbered_pins_in_day_colours_with_routes():
+    from pipelines.web.handlers import OUTLINE
+    from pipelines.web.mapview import map_html
+    from tests.support.ui_fakes import fake_plan
+
+    itinerary = fake_plan(SEGMENTS[:3], 2)
+    html = map_html(itinerary, {s.segment_id: s for s in SEGMENTS}, OUTLINE, now="1-2")
+    assert html.count('<g class="aiyo-pin aiyo-d1') == 2 and html.count('<g class="aiyo-pin aiyo-d2') == 1
+    assert 'data-stop="1-2"' in html and "aiyo-now" in html and html.count("<polyline") == 1
+    assert "style=" not in html and "<script" not in html and "onclick" not in html  # strict-CSP friendly
+    assert "播放第 1 天 · 台南" in html
+
+
+def test_player_starts_at_the_segments_own_footage():
+    from pipelines.web.cues import CueStarts
+    from pipelines.web.player import playlist_html
+
+    cues = CueStarts(Path(app.RUNTIME.settings.corpus_dir))
+    kenting = SEGMENTS[0].model_copy(
+        update={"segment_id": "pt-kenting-01#05", "video_id": "pt-kenting-01", "start_s": 117.0, "end_s": 147.0}
+    )
+    assert cues.start_of(kenting) == pytest.approx(117.55)  # its first cue, not the 01:57 chapter mark
+    far = kenting.model_copy(update={"start_s": 118.0})
+    assert cues.start_of(far) == 118.0  # no cue in the first seconds: the segment's own start
+    html = playlist_html(1, [("1-1", SEGMENTS[0], 77.35), ("1-2", SEGMENTS[2], 107.47)])
+    assert 'data-playlist="[{&quot;k&quot;: &quot;1-1&quot;' in html and " autoplay" in html
+    assert "<img" not in html  # captions are escaped inside the JSON attribute
