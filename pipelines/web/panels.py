@@ -149,8 +149,3 @@ def hit_for_row(row: Sequence[Any] | None, hits: Sequence[SegmentHit]) -> Segmen
     match = re.fullmatch(r"\[(\d+)\]", str(row[0]).strip()) if row else None
     n = int(match.group(1)) if match else 0
     return hits[n - 1] if 1 <= n <= len(hits) else None
-
-
-def stop_for_row(row: Sequence[Any] | None, itinerary: Itinerary | None) -> ItineraryItem | None:
-    """The itinerary item of a clicked table row: its first cell is the stop key (free days have none)."""
-    return stop_by_key(row[0], itinerary) if row else None
