@@ -58,8 +58,8 @@ OUTPUTS = [
 ]
 OUTLINE = ROOT / "assets" / "ui" / "taiwan-outline.json"
 READY_TIMEOUT_S = 600.0
-STREAM_INTERVAL_S = 0.05  # text updates closer together than this go out in one (each costs the browser a render)
-PIECE_CHARS = 12  # a long text delta (the offline answer comes in paragraphs) is typed out in pieces this size
+STREAM_INTERVAL_S = 0.1  # text updates closer together than this go out in one (each costs the browser a render)
+PIECE_CHARS = 24  # a long text delta (the offline answer comes in paragraphs) is typed out in pieces this size
 SHOWN_MESSAGE_CHARS = 300
 
 
