@@ -27,10 +27,11 @@ def run_plan(args: argparse.Namespace, settings: Settings, today: dt.date | None
     with open_index(settings) as index:
         itinerary = _from_request(index, args, settings) if args.request else _from_segments(index, args)
         segments = {s.segment_id: s for s in index.get_segments(itinerary.segment_ids)}
+    today = today or dt.date.today()
     if args.csv:
-        Path(args.csv).write_text(to_csv(itinerary), encoding="utf-8", newline="")
+        csv_text = to_csv(itinerary, segments, today=today, base_url=args.base_url)
+        Path(args.csv).write_text(csv_text, encoding="utf-8", newline="")
     if args.ics:
-        today = today or dt.date.today()
         Path(args.ics).write_bytes(to_ics(itinerary, segments, today=today, base_url=args.base_url))
     if args.json:
         json.dump(itinerary.to_contract(), sys.stdout, ensure_ascii=False, indent=2)
