@@ -8,13 +8,14 @@ closed so tests can prove the stop button reaches the backend.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from collections.abc import AsyncIterator
 
 from pipelines.agent.session import SessionState
 from pipelines.core.errors import UnknownSegmentError
 from pipelines.core.events import AgentEvent, FinalResult, TextDelta, ToolCallRecord, ToolFinished, ToolStarted
-from pipelines.core.models import Check, DayPlan, Itinerary, ItineraryItem, SegmentHit, VideoSource
+from pipelines.core.models import Check, DayPlan, Itinerary, ItineraryItem, Segment, SegmentHit, VideoSource
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -90,25 +91,34 @@ class FakeIndex:
         self.closed = True
 
 
-def fake_plan(hits: list[SegmentHit], days: int) -> Itinerary:
+def itinerary_of(days: list[list[Segment]], first_date: dt.date | None = None) -> Itinerary:
+    """A simple plan: the given segments per day, one an hour-long stop every two hours from 09:00."""
     plans = []
-    for d in range(1, days + 1):
-        mine = hits[d - 1 :: days] or hits[:1]
+    for d, segs in enumerate(days, start=1):
         items = [
             ItineraryItem(
-                segment_id=h.segment_id,
-                place=h.place or h.title,
-                city=h.city or "",
+                segment_id=s.segment_id,
+                place=s.place or s.title,
+                city=s.city or "",
                 start=f"{9 + 2 * i:02d}:00",
                 end=f"{10 + 2 * i:02d}:00",
                 visit_minutes=60,
                 travel_minutes=0 if i == 0 else 20,
             )
-            for i, h in enumerate(mine)
+            for i, s in enumerate(segs)
         ]
-        plans.append(DayPlan(day=d, city=items[0].city, items=items))
-    checks = [Check(name="每天不超時", passed=True, detail="ok"), Check(name="交通合理", passed=False, detail=HOSTILE)]
-    return Itinerary(days=plans, checks=checks)
+        date = first_date + dt.timedelta(days=d - 1) if first_date else None
+        plans.append(DayPlan(day=d, date=date, city=items[0].city if items else "", items=items))
+    return Itinerary(days=plans)
+
+
+def fake_plan(hits: list[SegmentHit], days: int) -> Itinerary:
+    itinerary = itinerary_of([hits[d - 1 :: days] or hits[:1] for d in range(1, days + 1)])
+    itinerary.checks = [
+        Check(name="每天不超時", passed=True, detail="ok"),
+        Check(name="交通合理", passed=False, detail=HOSTILE),
+    ]
+    return itinerary
 
 
 class FakeAgent:

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from pipelines.core.models import DayPlan, Itinerary, ItineraryItem
 from pipelines.core.settings import Settings
 from pipelines.web.runtime import AppRuntime
 from pipelines.web.share import encode_trip
-from tests.support.ui_fakes import HOSTILE, FakeAgent, FakeIndex
+from tests.support.ui_fakes import HOSTILE, FakeAgent, FakeIndex, itinerary_of
 from tests.support.ui_server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -109,24 +108,8 @@ WITHIN_SPAN = (
 
 def shared_trip_url(url: str, index, days: list[list[str]], first_date: dt.date | None = None) -> str:
     """A share link (the page's own format) for stops given by segment id, one list per day."""
-    plans = []
-    for n, ids in enumerate(days, start=1):
-        segs = index.get_segments(ids) if ids else []
-        items = [
-            ItineraryItem(
-                segment_id=s.segment_id,
-                place=s.place or s.title,
-                city=s.city or "",
-                start=f"{9 + 2 * i:02d}:00",
-                end=f"{10 + 2 * i:02d}:00",
-                visit_minutes=60,
-                travel_minutes=0 if i == 0 else 30,
-            )
-            for i, s in enumerate(segs)
-        ]
-        date = first_date + dt.timedelta(days=n - 1) if first_date else None
-        plans.append(DayPlan(day=n, date=date, city=items[0].city if items else "", items=items))
-    return f"{url}/?trip={encode_trip(Itinerary(days=plans))}"
+    itinerary = itinerary_of([index.get_segments(ids) for ids in days], first_date)
+    return f"{url}/?trip={encode_trip(itinerary)}"
 
 
 def test_row_clicked_during_a_turn_keeps_playing_from_the_segments_first_frame(page, offline_app, tmp_path):
