@@ -18,6 +18,7 @@ from pipelines.corpus.transcripts import parse_transcript
 log = logging.getLogger(__name__)
 
 LEAD_MAX_S = 3.0  # a cue later than this after the chapter mark is not the segment's opening
+CUT_SLACK_S = 0.25  # the picture cuts to the place up to this long after its first cue (frames are rounded)
 
 
 class CueStarts:
@@ -29,12 +30,13 @@ class CueStarts:
         self._starts: dict[str, list[float]] = {}
 
     def start_of(self, segment: Segment) -> float:
-        """The segment's first cue if it begins within ``LEAD_MAX_S`` of the chapter mark, else its start."""
+        """Just after the segment's first cue if it begins within ``LEAD_MAX_S`` of the chapter mark, else its start."""
         if segment.source.kind != "local":
             return segment.start_s
         limit = min(segment.start_s + LEAD_MAX_S, segment.end_s - 1.0)
         starts = self._cue_starts(segment.video_id)
-        return next((s for s in starts if segment.start_s <= s <= limit), segment.start_s)
+        cue = next((s for s in starts if segment.start_s <= s <= limit), None)
+        return segment.start_s if cue is None else round(min(cue + CUT_SLACK_S, limit), 2)
 
     def _cue_starts(self, video_id: str) -> list[float]:
         if video_id not in self._starts:

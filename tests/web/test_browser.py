@@ -182,19 +182,25 @@ def _ffmpeg_frame(video: Path, at: float) -> bytes:
 
 
 @pytest.mark.skipif(not Path("/usr/bin/ffmpeg").exists(), reason="needs ffmpeg to decode reference frames")
-def test_paused_first_frame_shows_the_segments_own_title_card(page, offline_app):
-    """龍磐公園 starts at the 01:57 chapter mark, where the video still shows 墾丁大街's card."""
+@pytest.mark.parametrize(
+    ("segment_id", "own_at", "before_at"),
+    [
+        ("pt-kenting-01#05", 125.0, 117.0),  # 龍磐公園 from the 01:57 mark, where 墾丁大街's card still shows
+        ("tp-beitou-06#03", 60.0, 56.0),  # 地熱谷 from 00:56, where 北投溫泉博物館's card still shows
+    ],
+)
+def test_paused_first_frame_shows_the_segments_own_title_card(page, offline_app, segment_id, own_at, before_at):
     url, runtime = offline_app
-    open_page(page, shared_trip_url(url, runtime.index, [["pt-kenting-01#05"]]))
-    page.locator('#aiyo-player figure[data-segment="pt-kenting-01#05"] video').wait_for(timeout=WAIT)
+    open_page(page, shared_trip_url(url, runtime.index, [[segment_id]]))
+    page.locator(f'#aiyo-player figure[data-segment="{segment_id}"] video').wait_for(timeout=WAIT)
     wait_video_at_start(page)
     pixels = page.locator("#aiyo-player video").evaluate(
         "v => { const c = document.createElement('canvas'); c.width = 426; c.height = 240;"
         " const g = c.getContext('2d'); g.drawImage(v, 0, 0, 426, 240);"
         " return Array.from(g.getImageData(0, 30, 426, 60).data).filter((_, i) => i % 4 !== 3); }"
     )
-    video = ROOT / "assets" / "media" / "pt-kenting-01.mp4"
-    own, before = _title_band(_ffmpeg_frame(video, 125.0)), _title_band(_ffmpeg_frame(video, 117.0))
+    video = ROOT / "assets" / "media" / f"{segment_id.split('#')[0]}.mp4"
+    own, before = _title_band(_ffmpeg_frame(video, own_at)), _title_band(_ffmpeg_frame(video, before_at))
 
     def distance(ref: list[int]) -> float:
         return sum(abs(a - b) for a, b in zip(pixels, ref, strict=True)) / len(ref)
@@ -212,7 +218,7 @@ def _stop_turns(page, texts: list[str], lo: float, hi: float, seed: int) -> int:
     for i, text in enumerate(texts):
         send(page, text)
         page.wait_for_timeout(rng.uniform(lo, hi) * 1000)
-        page.locator("#aiyo-stop").click()
+        page.locator("#aiyo-stop").click(no_wait_after=True)
         # the turn's event ends (Gradio marks running outputs `.generating`) and the question stays
         page.wait_for_function("() => !document.querySelector('.generating')", timeout=WAIT)
         chat.get_by_text(text, exact=True).wait_for(timeout=WAIT)

@@ -60,7 +60,7 @@ async def test_turn_streams_tokens_tool_steps_and_panels():
     assert list(table["地點"]) == ["安平古堡", "安平樹屋", "四草綠色隧道"]
     assert list(table["日子"]) == ["第1天", "第1天", "第2天"]
     assert final["hits"][0][:4] == ["[1]", "安平古堡", "台南", "01:17–01:47"]
-    assert 'src="/media/tn-anping-01.mp4#t=77.35,107"' in final["player"]  # from its first subtitle cue
+    assert 'src="/media/tn-anping-01.mp4#t=77.6,107"' in final["player"]  # from its first subtitle cue
     assert final["map"].count('class="aiyo-pin') == 3 and "播放第 2 天" in final["map"]
     assert "/?trip=" in final["share"]["value"]
     assert "✅ 每天不超時" in final["checks"] and "⚠️ 交通合理" in final["checks"]
@@ -155,10 +155,10 @@ async def test_clicking_rows_plays_segments():
     session = final["session"]
     row = final["itinerary"].iloc[2].tolist()
     html = handlers.play_stop(session, final["page"], SimpleNamespace(index=[2, 3], row_value=row))
-    assert 'src="/media/tn-anping-01.mp4#t=46.29,77"' in html and " autoplay" in html
+    assert 'src="/media/tn-anping-01.mp4#t=46.54,77"' in html and " autoplay" in html
     assert is_skip(handlers.play_stop(session, final["page"], SimpleNamespace(index=[0, 0], row_value=["9-9"])))
     html = handlers.play_hit(final["page"], SimpleNamespace(index=[2, 1], row_value=final["hits"][2]))
-    assert 'data-start="107.47" data-end="137"' in html
+    assert 'data-start="107.72" data-end="137"' in html
     assert is_skip(handlers.play_hit(None, SimpleNamespace(index=[0, 0], row_value=["[1]"])))
 
 
@@ -381,9 +381,9 @@ def test_player_starts_at_the_segments_own_footage():
     kenting = SEGMENTS[0].model_copy(
         update={"segment_id": "pt-kenting-01#05", "video_id": "pt-kenting-01", "start_s": 117.0, "end_s": 147.0}
     )
-    assert cues.start_of(kenting) == pytest.approx(117.55)  # its first cue, not the 01:57 chapter mark
+    assert cues.start_of(kenting) == pytest.approx(117.8)  # just after its first cue (117.55), not 01:57
     far = kenting.model_copy(update={"start_s": 118.0})
     assert cues.start_of(far) == 118.0  # no cue in the first seconds: the segment's own start
-    html = playlist_html(1, [("1-1", SEGMENTS[0], 77.35), ("1-2", SEGMENTS[2], 107.47)])
+    html = playlist_html(1, [("1-1", SEGMENTS[0], 77.6), ("1-2", SEGMENTS[2], 107.72)])
     assert 'data-playlist="[{&quot;k&quot;: &quot;1-1&quot;' in html and " autoplay" in html
     assert "<img" not in html  # captions are escaped inside the JSON attribute

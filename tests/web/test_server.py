@@ -72,7 +72,7 @@ def test_chat_streams_an_answer_itinerary_and_cited_player(offline_app):
     assert answer.startswith("【離線模式】") and "[1]" in answer
     assert any((m.get("metadata") or {}).get("title", "").startswith("🗓️ 排行程") for m in chatbot)
     assert table["data"] and table["headers"][:4] == ["站", "日子", "時間", "地點"]
-    assert "data-stop=" in plan_map and "/?trip=" in share
+    assert "data-stop=" in plan_map and "/?trip=" in share["value"]
     assert "✅" in checks and "離線模式" in header
     # the player shows the first segment the answer cites: [n] is row n of the results list
     first = int(re.search(r"\[(\d+)\]", answer).group(1))
