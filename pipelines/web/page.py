@@ -54,7 +54,7 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
                     interactive=False,
                     wrap=True,
                     max_height=380,
-                    column_widths=["52px", "84px", "112px", "30%", "60px", "66px", "62px"],
+                    column_widths=["15%", "22%", "19%", "24%", "20%"],
                     elem_id="aiyo-itinerary",
                 )
                 checks = gr.HTML(checks_html([]), elem_id="aiyo-checks")

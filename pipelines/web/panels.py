@@ -25,7 +25,7 @@ from pipelines.planner.exports import FREE_DAY, planned_dates, to_csv, to_ics
 log = logging.getLogger(__name__)
 
 EXPORT_DIR = Path(tempfile.gettempdir()) / "aiyo-exports"
-TABLE_HEADERS = ["站", "日子", "時間", "地點", "城市", "停留", "交通"]
+TABLE_HEADERS = ["站", "日子", "時間", "地點", "停留／交通"]  # five columns fit a 390 px phone
 WEEKDAYS = "一二三四五六日"
 NOW_MARK = "▶ "
 _SESSION_DIR = re.compile(r"[^A-Za-z0-9_-]")
@@ -70,8 +70,9 @@ def stop_by_key(key: Any, itinerary: Itinerary | None) -> ItineraryItem | None:
     return next((item for k, _, item in numbered_stops(itinerary) if k == wanted), None)
 
 
-def day_label(day: int, date: dt.date | None) -> str:
-    return f"第{day}天 {date.month}/{date.day}（{WEEKDAYS[date.weekday()]}）" if date else f"第{day}天"
+def day_label(day: int, date: dt.date | None, city: str = "") -> str:
+    when = f"第{day}天 {date.month}/{date.day}（{WEEKDAYS[date.weekday()]}）" if date else f"第{day}天"
+    return f"{when} · {city}" if city else when
 
 
 def itinerary_table(itinerary: Itinerary | None, now: str | None = None) -> pd.DataFrame:
@@ -81,17 +82,16 @@ def itinerary_table(itinerary: Itinerary | None, now: str | None = None) -> pd.D
     rows = []
     here = itinerary.stops[0].city
     for day, date in zip(itinerary.days, planned_dates(itinerary), strict=True):
-        label = day_label(day.day, date)
         if not day.items:
-            rows.append(["", label, "", FREE_DAY, here, "", ""])
+            rows.append(["", day_label(day.day, date, here), "", FREE_DAY, ""])
         for n, item in enumerate(day.items, start=1):
             here, key = item.city, stop_key(day.day, n)
-            travel = f"{item.travel_minutes} 分" if item.travel_minutes else "—"
             place = f"{item.place}（{item.note}）" if item.note else item.place
+            if day.city and item.city and item.city not in day.city:
+                place += f"・{item.city}"
+            stay = f"{item.visit_minutes} 分" + (f" · 路上 {item.travel_minutes} 分" if item.travel_minutes else "")
             mark = NOW_MARK if key == now else ""
-            rows.append(
-                [mark + key, label, f"{item.start}–{item.end}", place, item.city, f"{item.visit_minutes} 分", travel]
-            )
+            rows.append([mark + key, day_label(day.day, date, day.city), f"{item.start}–{item.end}", place, stay])
     return pd.DataFrame(rows, columns=TABLE_HEADERS)
 
 

@@ -122,7 +122,7 @@ def test_row_clicked_during_a_turn_keeps_playing_from_the_segments_first_frame(p
     rows.first.wait_for(timeout=WAIT)
     # the traveller picks the last stop while the answer is still streaming ...
     row = rows.last
-    place = row.locator("[role=gridcell]").nth(3).inner_text().split("（")[0].strip()
+    place = row.locator("[role=gridcell]").nth(3).inner_text().split("（")[0].split("・")[0].strip()
     row.locator("[role=gridcell]").nth(3).click()
     page.locator("#aiyo-player video[autoplay]").wait_for(timeout=WAIT)
     chosen = player_state(page)["seg"]
@@ -338,6 +338,9 @@ def test_layout_at_desktop_and_phone_widths(page, offline_app, tmp_path):
     page.locator(".aiyo-jump").wait_for(state="visible", timeout=WAIT)
     chat, player = page.locator("#aiyo-chat").bounding_box(), page.locator("#aiyo-player").bounding_box()
     assert player["y"] > chat["y"] + chat["height"] - 1 and player["width"] > 300
+    table = page.locator("#aiyo-itinerary").bounding_box()
+    last = page.locator("#aiyo-itinerary [role=columnheader]").last.bounding_box()
+    assert last["x"] + last["width"] <= table["x"] + table["width"] + 1, "every column fits a phone"
     page.locator(".aiyo-jump a", has_text="行程表").click()
     page.wait_for_function("() => document.querySelector('#aiyo-itinerary').getBoundingClientRect().top < 200")
     page.screenshot(path=str(shot.with_name(shot.stem + "-phone.png")), full_page=True)

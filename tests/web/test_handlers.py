@@ -58,7 +58,8 @@ async def test_turn_streams_tokens_tool_steps_and_panels():
     table = final["itinerary"]
     assert list(table["站"]) == ["1-1", "1-2", "2-1"]
     assert list(table["地點"]) == ["安平古堡", "安平樹屋", "四草綠色隧道"]
-    assert list(table["日子"]) == ["第1天", "第1天", "第2天"]
+    assert list(table["日子"]) == ["第1天 · 台南", "第1天 · 台南", "第2天 · 台南"]
+    assert list(table["停留／交通"]) == ["60 分", "60 分 · 路上 20 分", "60 分"]
     assert final["hits"][0][:4] == ["[1]", "安平古堡", "台南", "01:17–01:47"]
     assert 'src="/media/tn-anping-01.mp4#t=77.6,107"' in final["player"]  # from its first subtitle cue
     assert final["map"].count('class="aiyo-pin') == 3 and "播放第 2 天" in final["map"]
@@ -96,7 +97,7 @@ async def test_second_turn_keeps_history_and_session():
     second = (await run_turn(handlers, "花蓮 1天", first["session"], first["page"]))[-1]
     assert second["session"] is first["session"]
     assert [m["content"] for m in second["chatbot"] if m["role"] == "user"] == ["台南 1天", "花蓮 1天"]
-    assert list(second["itinerary"]["城市"]) == ["花蓮", "花蓮"]
+    assert list(second["itinerary"]["日子"]) == ["第1天 · 花蓮", "第1天 · 花蓮"]
 
 
 async def test_empty_message_changes_nothing():
