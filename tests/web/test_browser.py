@@ -220,10 +220,15 @@ def _stop_turns(page, texts: list[str], lo: float, hi: float, seed: int) -> int:
     """
     rng = random.Random(seed)
     chat = page.locator("#aiyo-chat")
+    stopped = 0
     for i, text in enumerate(texts):
+        if i and i % 5 == 0:  # a fresh conversation now and then: a long one slows a loaded CI box's renders
+            stopped += chat.inner_text().count("已停止產生回答")
+            page.locator("#aiyo-clear").click(no_wait_after=True, timeout=WAIT)
+            chat.get_by_text("想去哪裡玩").wait_for(timeout=WAIT)  # the empty chat's placeholder
         send(page, text)
         page.wait_for_timeout(rng.uniform(lo, hi) * 1000)
-        page.locator("#aiyo-stop").click(no_wait_after=True)
+        page.locator("#aiyo-stop").click(no_wait_after=True, timeout=WAIT)
         # the turn's event ends (Gradio marks running outputs `.generating`) and the question stays
         page.wait_for_function("() => !document.querySelector('.generating')", timeout=WAIT)
         chat.get_by_text(text, exact=True).wait_for(timeout=WAIT)
@@ -233,7 +238,7 @@ def _stop_turns(page, texts: list[str], lo: float, hi: float, seed: int) -> int:
         assert _lines(chat.inner_text()) <= shown, f"text kept coming after 停止 (turn {i})"
         assert page.locator(".error").count() == 0 and page.get_by_text("錯誤").count() == 0, f"error panel (turn {i})"
         assert page.locator("#aiyo-input textarea").input_value() == ""
-    return chat.inner_text().count("已停止產生回答")
+    return stopped + chat.inner_text().count("已停止產生回答")
 
 
 def test_stop_at_random_moments_keeps_the_page_offline_backend(page, offline_app):
