@@ -240,7 +240,7 @@ class Handlers(PlayHandlers):
         if not (token or "").strip():
             return self._out(page.messages, session, page)
         page.base_url = links.base_url(request, self.runtime.settings.public_base_url) or page.base_url
-        if not await self.runtime.wait_async(READY_TIMEOUT_S):
+        if not self.runtime.ready and not await self.runtime.wait_async(READY_TIMEOUT_S):
             note = f"⚠️ 無法開啟分享的行程：{self.runtime.error or '服務還在啟動中'}"
             page.messages = [*page.messages, {"role": "assistant", "content": note}]
             return self._out(page.messages, session, page)
