@@ -230,7 +230,13 @@ def _stop_turns(page, texts: list[str], lo: float, hi: float, seed: int) -> int:
         page.wait_for_timeout(rng.uniform(lo, hi) * 1000)
         page.locator("#aiyo-stop").click(no_wait_after=True, timeout=WAIT)
         # the turn's event ends (Gradio marks running outputs `.generating`) and the question stays
-        page.wait_for_function("() => !document.querySelector('.generating')", timeout=WAIT)
+        # ... and something follows the question (a stop pressed before the turn began still answers it)
+        page.wait_for_function(
+            "q => !document.querySelector('.generating')"
+            " && !document.querySelector('#aiyo-chat').innerText.trim().endsWith(q)",
+            arg=text,
+            timeout=WAIT,
+        )
         chat.get_by_text(text, exact=True).wait_for(timeout=WAIT)
         shown = _lines(chat.inner_text())
         page.wait_for_timeout(400)
