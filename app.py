@@ -19,6 +19,8 @@ from pipelines.core.errors import AiyoError
 from pipelines.core.events import FinalResult, TextDelta
 from pipelines.core.models import Itinerary
 from pipelines.core.settings import get_settings
+from pipelines.core.text import clean_input
+from pipelines.web.gate import TurnGate
 from pipelines.web.panels import (
     PageState,
     cited_segment,
@@ -51,13 +53,14 @@ class Handlers:
     def __init__(self, runtime: AppRuntime, stream_interval_s: float = STREAM_INTERVAL_S):
         self.runtime = runtime
         self.stream_interval_s = stream_interval_s
+        self.gate = TurnGate(runtime.settings.ui_concurrency, runtime.settings.ui_queue_size)
 
     async def chat(
         self, message: str, session: SessionState | None, page: PageState | None
     ) -> AsyncIterator[tuple[Any, ...]]:
         """One turn: streams chatbot, session, page, hits, itinerary, checks, player, csv, ics, header."""
         session, page = session or SessionState(), page or PageState()
-        text = (message or "").strip()
+        text = clean_input(message).strip()  # the edge: invisible characters and lone surrogates go here
         turn = TurnView(page.messages, text)
         skip = gr.skip()
         if not text:
@@ -70,6 +73,10 @@ class Handlers:
             yield (turn.snapshot(), session, page, *[skip] * 6, header_html(self.runtime.status()))
             return
         hits, itinerary = session.hits, session.itinerary
+        if (ticket := await self.gate.enter()) is None:  # the line is full: say so, the message stays on screen
+            turn.fail(self.gate.busy_message())
+            yield (turn.snapshot(), session, page, *[skip] * 7)
+            return
         stream = self.runtime.agent.stream(text, session)
         last = 0.0
         try:
@@ -101,6 +108,7 @@ class Handlers:
             turn.fail("發生未預期的錯誤，請再試一次。")
             yield (turn.snapshot(), session, page, *[skip] * 7)
         finally:
+            self.gate.leave(ticket)
             if hasattr(stream, "aclose"):  # closing the generator stops the backend request
                 await stream.aclose()
 
@@ -204,9 +212,10 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
 
         outputs = [chatbot, session, page, hits, itinerary, checks, player, csv_btn, ics_btn, header]
         chat_in = [msg, session, page]
-        runs = [msg.submit(h.chat, chat_in, outputs, api_name="chat")]
-        runs.append(send.click(h.chat, chat_in, outputs, api_name=False))
-        runs += [b.click(h.chat, [b, session, page], outputs, api_name=False) for b in examples]
+        turn = {"concurrency_limit": None}  # chat turns wait in h.gate, which answers a full line in zh-TW
+        runs = [msg.submit(h.chat, chat_in, outputs, api_name="chat", **turn)]
+        runs.append(send.click(h.chat, chat_in, outputs, api_name=False, **turn))
+        runs += [b.click(h.chat, [b, session, page], outputs, api_name=False, **turn) for b in examples]
         for trigger in (msg.submit, send.click):
             trigger(lambda: "", None, msg, api_name=False, queue=False)
         stop.click(None, cancels=runs, api_name=False)
@@ -217,7 +226,9 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
         itinerary.select(h.play_stop, [session, page], player, **quick)
         timer.tick(h.header, None, [header, timer], **quick)
         demo.load(h.header, None, [header, timer], **quick)
-    demo.queue(max_size=runtime.settings.ui_queue_size, default_concurrency_limit=runtime.settings.ui_concurrency)
+    s = runtime.settings  # Gradio's own queue is only a backstop behind h.gate; no REST route skips it
+    backstop = 2 * (s.ui_concurrency + s.ui_queue_size)
+    demo.queue(max_size=backstop, default_concurrency_limit=s.ui_concurrency, api_open=False)
     return demo
 
 
