@@ -73,13 +73,13 @@ class Handlers:
             yield (turn.snapshot(), session, page, *[skip] * 6, header_html(self.runtime.status()))
             return
         hits, itinerary = session.hits, session.itinerary
-        if (ticket := await self.gate.enter()) is None:  # the line is full: say so, the message stays on screen
-            turn.fail(self.gate.busy_message())
-            yield (turn.snapshot(), session, page, *[skip] * 7)
-            return
         stream = self.runtime.agent.stream(text, session)
-        last = 0.0
+        last, ticket = 0.0, None
         try:
+            if (ticket := await self.gate.enter()) is None:  # the line is full: say so, the message stays on screen
+                turn.fail(self.gate.busy_message())
+                yield (turn.snapshot(), session, page, *[skip] * 7)
+                return
             async for event in stream:
                 turn.apply(event)
                 now = time.monotonic()
@@ -108,7 +108,8 @@ class Handlers:
             turn.fail("發生未預期的錯誤，請再試一次。")
             yield (turn.snapshot(), session, page, *[skip] * 7)
         finally:
-            self.gate.leave(ticket)
+            if ticket is not None:
+                self.gate.leave(ticket)
             if hasattr(stream, "aclose"):  # closing the generator stops the backend request
                 await stream.aclose()
 
@@ -226,8 +227,11 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
         itinerary.select(h.play_stop, [session, page], player, **quick)
         timer.tick(h.header, None, [header, timer], **quick)
         demo.load(h.header, None, [header, timer], **quick)
-    s = runtime.settings  # Gradio's own queue is only a backstop behind h.gate; no REST route skips it
-    backstop = 2 * (s.ui_concurrency + s.ui_queue_size)
+    # Every turn must reach h.gate (which runs, queues or refuses it in zh-TW): Gradio starts at most
+    # max_threads events at once, so room for the gate's line plus quick events; its own queue is a backstop.
+    s = runtime.settings
+    demo.max_threads = s.ui_concurrency + s.ui_queue_size + 16
+    backstop = 8 * (s.ui_concurrency + s.ui_queue_size)
     demo.queue(max_size=backstop, default_concurrency_limit=s.ui_concurrency, api_open=False)
     return demo
 

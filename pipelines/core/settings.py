@@ -72,10 +72,11 @@ class Settings(BaseSettings):
     server_name: str = Field(default="0.0.0.0", description="interface the web app binds to (else GRADIO_SERVER_NAME)")
     server_port: int = Field(default=7860, ge=1, le=65535, description="web app port (else GRADIO_SERVER_PORT)")
     ui_queue_size: int = Field(
-        default=60,
+        default=40,
         ge=0,
-        description="chat turns waiting for a free slot; one more is answered at once with the zh-TW busy "
-        "message and a retry hint (sized by `python -m bench.load`: 4 + 60 turns ≈ 30 s of offline work on 2 cores)",
+        description="chat turns waiting for a free slot; the next one is answered at once with the zh-TW busy "
+        "message and a retry hint (bench/load: 4 + 40 turns ≈ 45 s of offline work under a 100-session burst "
+        "on 2 cores)",
     )
     ui_concurrency: int = Field(
         default=4,

@@ -88,6 +88,8 @@ class AppRuntime:
         return self.ready
 
     async def wait_async(self, timeout: float | None = None) -> bool:
+        if self.ready:  # every turn asks: once ready, no trip through the thread pool the turns need
+            return True
         return await asyncio.to_thread(self.wait, timeout)
 
     def points(self) -> int:
