@@ -105,15 +105,25 @@ def install_log_redaction() -> None:
 
     def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base(*args, **kwargs)
-        record.msg = redact_text(record.msg) if isinstance(record.msg, str) else record.msg
-        if isinstance(record.args, tuple):  # formatters such as uvicorn's access log unpack args: keep the tuple
+        if _shows_secret(record) and isinstance(record.args, tuple) and record.args:
+            # formatters such as uvicorn's access log unpack args: keep the tuple, redact its items
             record.args = tuple(_redact_arg(a) for a in record.args)
+        if _shows_secret(record):  # the secret is in the message itself
+            record.msg, record.args = redact_text(record.getMessage()), ()
         if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
             record.exc_text = redact_text("".join(traceback.format_exception(*record.exc_info))).rstrip("\n")
         return record
 
     make_record.aiyo_redacts = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(make_record)
+
+
+def _shows_secret(record: logging.LogRecord) -> bool:
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a bad format string: logging reports it itself
+        return False
+    return redact_text(message) != message
 
 
 def _redact_arg(arg: Any) -> Any:

@@ -82,10 +82,12 @@ def test_log_records_are_redacted_when_created(caplog):
     log = logging.getLogger("tests.redact")
     with caplog.at_level(logging.INFO):
         log.info("HTTP Request: GET %s %s", "http://alice:ollpass@127.0.0.1:11434/api/tags", 200)
+        log.warning("retrying with api_key=%s", "zzz-secret")  # the secret's name is in the template
         try:
             raise ConnectionError("cannot reach http://bob:urlpass@vllm:8000/v1")
         except ConnectionError:
             log.exception("probe failed for %r", "http://bob:urlpass@vllm:8000/v1")
     assert "ollpass" not in caplog.text and "urlpass" not in caplog.text and "alice" not in caplog.text
+    assert "zzz-secret" not in caplog.text and "retrying with api_key=***" in caplog.text
     assert "127.0.0.1:11434/api/tags 200" in caplog.text and "ConnectionError" in caplog.text
     assert caplog.records[0].args[1] == 200  # numbers stay numbers (formatters such as uvicorn's unpack args)
