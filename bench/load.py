@@ -28,6 +28,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -67,23 +68,23 @@ class Level:
     def tps(self) -> float:
         return len(self.served) / self.wall_s if self.wall_s else 0.0
 
+    def add(self, other: Level) -> None:
+        self.served += other.served
+        self.refused += other.refused
+        self.errors += other.errors
+        self.wall_s += other.wall_s
+        self.peak_rss_mb = other.peak_rss_mb
+
     def row(self) -> str:
         lat = sorted(self.served)
         p50 = statistics.median(lat) if lat else float("nan")
         p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else float("nan")
-        tps = self.tps
-        err = f"{len(self.errors)} ({_kinds(self.errors)})" if self.errors else "0"
+        kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(Counter(self.errors).items()))
+        err = f"{len(self.errors)} ({kinds})" if self.errors else "0"
         return (
-            f"| {self.sessions} | {len(lat)} | {self.refused} | {err} | {tps:.2f} | {p50:.1f} | {p95:.1f} "
+            f"| {self.sessions} | {len(lat)} | {self.refused} | {err} | {self.tps:.2f} | {p50:.1f} | {p95:.1f} "
             f"| {self.peak_rss_mb:.0f} |"
         )
-
-
-def _kinds(errors: list[str]) -> str:
-    kinds: dict[str, int] = {}
-    for e in errors:
-        kinds[e] = kinds.get(e, 0) + 1
-    return ", ".join(f"{k} ×{n}" for k, n in sorted(kinds.items()))
 
 
 class Server:
@@ -134,37 +135,32 @@ def _text(message: dict) -> str:
 
 def one_session(url: str, i: int, start: threading.Barrier, level: Level, lock: threading.Lock) -> None:
     city, message = ASKS[i % len(ASKS)]
+    client, outcome = None, ""
     try:
         client = Client(url, verbose=False, download_files=False, ssl_verify=False)
     except Exception as err:  # noqa: BLE001 - a session that cannot even open counts as an error
-        start.wait()
-        with lock:
-            level.errors.append(f"connect {type(err).__name__}")
-        return
-    start.wait()
+        outcome = f"connect {type(err).__name__}"
+    start.wait()  # every session has its Client: now they all send at once
     t0 = time.perf_counter()
-    outcome: str
     try:
-        chatbot, _hits, table, *_ = client.predict(message, api_name="/chat")
-        last = _text(chatbot[-1])
-        cities = {row[4] for row in table["data"] if row[5]} if table and table.get("data") else set()
-        if BUSY_MARK in last:
-            outcome = "refused"
-        elif last.startswith("【離線模式】") and cities == {city}:
-            outcome = "served"
-        else:
-            outcome = "cross-talk" if cities and cities != {city} else "bad answer"
+        if client is not None:
+            chatbot, _hits, table, *_ = client.predict(message, api_name="/chat")
+            last = _text(chatbot[-1])
+            cities = {row[4] for row in table["data"] if row[5]} if table and table.get("data") else set()
+            planned = last.startswith("【離線模式】") and cities == {city}
+            wrong = "cross-talk" if cities else "bad answer"
+            outcome = "refused" if BUSY_MARK in last else "served" if planned else wrong
     except Exception as err:  # noqa: BLE001 - counted and named in the report
         outcome = f"{type(err).__name__}: {str(err)[:40]}"
-    elapsed = time.perf_counter() - t0
     with lock:
         if outcome == "served":
-            level.served.append(elapsed)
+            level.served.append(time.perf_counter() - t0)
         elif outcome == "refused":
             level.refused += 1
         else:
             level.errors.append(outcome)
-    client.close()
+    if client is not None:
+        client.close()
 
 
 def run_level(server: Server, sessions: int) -> Level:
@@ -172,7 +168,7 @@ def run_level(server: Server, sessions: int) -> Level:
     start = threading.Barrier(sessions + 1)
     with ThreadPoolExecutor(max_workers=sessions) as pool:
         futures = [pool.submit(one_session, server.url, i, start, level, lock) for i in range(sessions)]
-        start.wait()  # every session has its Client: now they all send at once
+        start.wait()
         t0 = time.perf_counter()
         for f in futures:
             f.result()
@@ -211,12 +207,7 @@ def interleaved(servers: dict[str, Server], names: list[str], levels: list[int],
         for r in range(rounds):
             for name in names if (r + len(out[names[0]])) % 2 == 0 else names[::-1]:
                 lv = run_level(servers[name], n)
-                m = merged[name]
-                m.served += lv.served
-                m.refused += lv.refused
-                m.errors += lv.errors
-                m.wall_s += lv.wall_s
-                m.peak_rss_mb = lv.peak_rss_mb
+                merged[name].add(lv)
                 print(f"  {name}: {lv.row()}", file=sys.stderr)
         for name in names:
             out[name].append(merged[name])

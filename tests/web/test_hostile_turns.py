@@ -87,9 +87,11 @@ async def test_the_fallback_reason_is_said_once(corpus_index, tmp_path):
 def test_a_full_line_answers_in_zh_tw_with_a_retry_hint():
     """One turn runs, one waits, the rest hear at once when to come back; nobody sees an English error."""
     settings = Settings(ui_concurrency=1, ui_queue_size=1)
-    runtime = AppRuntime(
-        settings, index_factory=lambda s: FakeIndex(), agent_factory=lambda s, i: FakeAgent(i, token_delay=0.05)
-    )
+
+    def slow_agent(s, index):  # ~6 s a turn: all four sessions arrive while the first still runs
+        return FakeAgent(index, token_delay=0.1, tool_delay=1.0)
+
+    runtime = AppRuntime(settings, index_factory=lambda s: FakeIndex(), agent_factory=slow_agent)
     with serve(runtime) as url:
         sessions = [client(url) for _ in range(4)]
         with ThreadPoolExecutor(max_workers=4) as pool:
