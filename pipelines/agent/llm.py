@@ -13,11 +13,11 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import httpx
 
 from pipelines.core.errors import AiyoError, LLMUnavailableError
+from pipelines.core.redact import host_port
 from pipelines.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -244,5 +244,4 @@ def _factory(make: Callable[[Settings], Any], settings: Settings) -> Callable[[]
 
 
 def _hostport(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.netloc or url
+    return host_port(url)  # never the URL's credentials: the reason shows in /ready and the page header

@@ -29,7 +29,7 @@ from pipelines.core.events import AgentEvent, FinalResult, Notice, TextDelta, To
 from pipelines.core.models import Itinerary, SegmentHit
 from pipelines.core.ports import SegmentSource
 from pipelines.core.settings import Settings
-from pipelines.core.text import estimate_tokens
+from pipelines.core.text import clean_input, estimate_tokens
 from pipelines.intent.parser import merge_intent, parse_request
 from pipelines.planner.plan import MAX_DAYS
 from pipelines.tools.turn_tools import RESULT_BUDGET_TOKENS, TurnTools
@@ -67,6 +67,8 @@ class TravelAgent:
         return self.choice.reason
 
     async def stream(self, message: str, session: SessionState) -> AsyncIterator[AgentEvent]:
+        if isinstance(message, str):
+            message = clean_input(message)  # the agent's own edge: lone surrogates and invisible characters go
         turn = _Turn(
             started=time.perf_counter(),
             log=TurnRecord(

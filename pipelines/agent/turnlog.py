@@ -5,18 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import threading
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from pipelines.core.events import ToolCallRecord
+from pipelines.core.redact import redact_value
 
 log = logging.getLogger(__name__)
 
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_-]{12,}|Bearer\s+[^\s\"']+|api[_-]?key\s*[=:]\s*[^\s\"']+)", re.IGNORECASE)
 _MAX_INPUT = 2000
 _lock = threading.Lock()
 
@@ -37,20 +35,9 @@ class TurnRecord(BaseModel):
     fallback: bool = False
 
 
-def redact(value: Any) -> Any:
-    """Strings with API keys or bearer tokens masked, recursively."""
-    if isinstance(value, str):
-        return _SECRET.sub("[redacted]", value)
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    if isinstance(value, dict):
-        return {k: redact(v) for k, v in value.items()}
-    return value
-
-
 def write_turn(logs_dir: Path, record: TurnRecord) -> Path | None:
     """Append the record; a logging failure is reported, never raised into the turn."""
-    data = redact(record.model_dump(mode="json"))
+    data = redact_value(record.model_dump(mode="json"))  # keys, tokens and URL credentials masked
     data["input"] = data["input"][:_MAX_INPUT]
     line = json.dumps(data, ensure_ascii=False, default=str)
     path = Path(logs_dir) / f"turns-{dt.date.today().isoformat()}.jsonl"

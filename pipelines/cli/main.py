@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pipelines.core.citations import fmt_span
 from pipelines.core.errors import AiyoError
+from pipelines.core.redact import install_log_redaction
 from pipelines.core.settings import Settings, get_settings
-from pipelines.core.text import shorten
+from pipelines.core.text import clean_input, shorten
 
 
 def _print_json(data) -> None:
@@ -119,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, settings_factory: Callable[..., Settings] = get_settings) -> int:
     args = build_parser().parse_args(argv)
+    install_log_redaction()
+    for name in ("message", "request", "query"):  # the edge: argv may hold lone surrogates (undecodable bytes)
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, clean_input(getattr(args, name)))
     try:
         return args.handler(args, settings_factory())
     except AiyoError as err:

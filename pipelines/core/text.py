@@ -1,4 +1,4 @@
-"""zh-TW text rules every layer shares: normalisation, city names, token estimates, shortening.
+"""zh-TW text rules every layer shares: input cleaning, normalisation, city names, token estimates, shortening.
 
 A city has one canonical form (台 not 臺, no 市/縣): :func:`canonical_city` maps its spellings, its
 English name and its own nicknames (府城, 港都) there. Famous *places* people name instead of a city
@@ -7,6 +7,7 @@ English name and its own nicknames (府城, 港都) there. Famous *places* peopl
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # North to south down the west coast, then the east and the islands: how people list them.
@@ -31,6 +32,61 @@ CITY_ALIASES = {
 }  # fmt: skip
 
 ELLIPSIS = "…"
+
+# zh-TW prose punctuation that NFKC would turn into ASCII (，→ , …→ ...): kept as typed.
+_KEEP_WIDTH = re.compile("([，！？：；（）～…])")
+_NEWLINES = re.compile("\r\n?|[\u0085\u2028\u2029]")
+# Invisible "default ignorable" characters that are not format (Cf) characters: fillers, variation
+# selectors, the combining grapheme joiner, Mongolian variation selectors.
+_IGNORABLE = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0x180B, 0x1810), *range(0xFE00, 0xFE10)]
+    + list(range(0xE0100, 0xE01F0))
+)
+_ZWJ, _EMOJI_VS = "\u200d", "\ufe0f"
+
+
+def clean_input(text: str) -> str:
+    """A user's message as the rest of the system should see it, applied once where text comes in.
+
+    Surrogate code points (which cannot be encoded, logged or sent as JSON) are dropped; invisible
+    format and control characters (zero-width joiners, word joiners, BOMs, bidi controls, \\x05…) are
+    removed, so 「花\\u200d蓮」 reads 花蓮, except a joiner or emoji selector inside an emoji sequence;
+    line breaks become ``\\n`` and tabs spaces; NFKC folds full-width letters and digits
+    (ｔａｉｐｅｉ, ２天) and compatibility ideographs, but the zh-TW punctuation people type (，！？…)
+    stays as typed. Idempotent; the length rule is the agent's, not this function's.
+    """
+    if not isinstance(text, str):
+        return ""
+    # Surrogate code points cannot be encoded, logged or sent as JSON. A JSON decoder already joins an
+    # escaped pair into one character, so any left here are debris: drop them one by one (two that happen
+    # to sit side by side must not turn into an unrelated character).
+    text = "".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF)
+    text = _NEWLINES.sub("\n", text).replace("\t", " ")
+    for _ in range(3):  # removing a character can let NFKC compose its neighbours: repeat until stable
+        pieces = _KEEP_WIDTH.split("".join(_visible(text)))
+        cleaned = "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(pieces))
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _visible(text: str):
+    """The characters of ``text`` a reader can see (plus newlines and emoji joiners)."""
+    kept = ""
+    for i, ch in enumerate(text):
+        if ch in (_ZWJ, _EMOJI_VS) or ord(ch) in _IGNORABLE:
+            after = text[i + 1 : i + 2]
+            show = _is_emoji(kept) and (ch == _EMOJI_VS or _is_emoji(after))
+        else:
+            show = ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf")
+        if show:
+            kept = ch
+            yield ch
+
+
+def _is_emoji(ch: str) -> bool:
+    return bool(ch) and (ch == _EMOJI_VS or ord(ch) >= 0x1F000 or unicodedata.category(ch) in ("So", "Sk"))
 
 
 def normalise_text(text: str) -> str:

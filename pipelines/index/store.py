@@ -23,6 +23,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 
 from pipelines.core.errors import FolderInUseError, IndexUnavailableError
 from pipelines.core.models import Segment, SegmentHit
+from pipelines.core.redact import redact_text, redact_url
 from pipelines.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,9 @@ def open_client(settings: Settings) -> QdrantClient:
             client.get_collections()
         except Exception as err:  # connection refused, TLS, auth...: all mean "no index for you"
             client.close()
+            shown = f"{redact_url(where)}：{redact_text(str(err))}"
             raise IndexUnavailableError(
-                f"連不上 Qdrant 伺服器 {where}：{err}。請確認伺服器在執行、網址與 API key 正確。"
+                f"連不上 Qdrant 伺服器 {shown}。請確認伺服器在執行、網址與 API key 正確。"
             ) from err
         return client
     if where == MEMORY:
@@ -82,6 +84,7 @@ def open_client(settings: Settings) -> QdrantClient:
 @contextlib.contextmanager
 def reachable(where: str) -> Iterator[None]:
     """Turn a Qdrant server that stopped answering mid-request into a zh-TW IndexUnavailableError."""
+    where = redact_url(where) or where
     try:
         yield
     except (ResponseHandlingException, httpx.TransportError) as err:

@@ -1,1 +1,2 @@
-"""The Gradio page's services and pieces: runtime, HTTP server, turn view, panels, player."""
+"""The Gradio page's services and pieces: runtime, HTTP server and its edge (guard), turn gate, turn view,
+panels, player."""

@@ -21,9 +21,10 @@ from pipelines.core.errors import AiyoError
 from pipelines.core.events import FinalResult, Notice, TextDelta
 from pipelines.core.models import Itinerary
 from pipelines.core.settings import ROOT
-from pipelines.core.text import shorten
+from pipelines.core.text import clean_input, shorten
 from pipelines.web import links
 from pipelines.web.cues import CueStarts
+from pipelines.web.gate import TurnGate
 from pipelines.web.mapview import map_html
 from pipelines.web.panels import (
     PageState,
@@ -78,6 +79,7 @@ class Handlers(PlayHandlers):
         self.stream_interval_s = stream_interval_s
         self.outline = outline
         self.cues = CueStarts(runtime.settings.corpus_dir)
+        self.gate = TurnGate(runtime.settings.ui_concurrency, runtime.settings.ui_queue_size)
 
     # --- a turn ---------------------------------------------------------------------------------
     def _out(self, messages: list, session: SessionState, page: PageState, **panels: Any) -> tuple[Any, ...]:
@@ -117,7 +119,7 @@ class Handlers(PlayHandlers):
     ) -> AsyncIterator[tuple[Any, ...]]:
         """One turn: streams the chat, then each panel as soon as its result is in."""
         session, page = session or SessionState(), page or PageState()
-        text = (message or "").strip()
+        text = clean_input(message).strip()  # the edge: invisible characters and lone surrogates stop here
         page.started += 1
         pending_stop, page.stop_pending = page.stop_pending, False
         if not text:
@@ -161,18 +163,23 @@ class Handlers(PlayHandlers):
             yield self._out(turn.snapshot(), session, page)
 
     async def _events(self, text: str, session: SessionState) -> AsyncIterator[Any]:
-        """The agent's events, after the warm-up if the app is still starting (said at once, not after minutes)."""
+        """The agent's events, after the warm-up if the app is still starting (said at once, not after minutes),
+        once the turn gate lets this turn in (a full line is answered at once, in zh-TW, with a retry hint)."""
         if not self.runtime.ready:
             status = self.runtime.status()
             if not status["error"]:
                 yield Notice(message=f"服務還在啟動中（{status['phase']}），準備好就會回答；不想等可以按「停止」。")
             if not await self.runtime.wait_async(READY_TIMEOUT_S):
                 raise AiyoError(self.runtime.error or "服務還在啟動中，請稍後再試。")
+        ticket = await self.gate.enter()  # 停止 while waiting cancels this: nothing was taken
+        if ticket is None:
+            raise AiyoError(self.gate.busy_message())
         stream = self.runtime.agent.stream(text, session)
         try:
             async for event in stream:
                 yield event
         finally:
+            self.gate.leave(ticket)
             if hasattr(stream, "aclose"):  # closing the generator stops the backend request
                 await stream.aclose()
 

@@ -88,16 +88,17 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
         # the page runs a trigger's listeners one after another: take the text and clear the box
         # first (outbox), then stream the turn, so the box is empty while the answer comes
         outbox = gr.State("")
+        turn = {"concurrency_limit": None}  # chat turns wait in h.gate, which answers a full line in zh-TW
         for trigger in (msg.submit, send.click):
             trigger(h.sent, [msg, page], [msg, outbox], **quick).then(
-                h.chat, [outbox, session, page], outputs, api_name=False
+                h.chat, [outbox, session, page], outputs, api_name=False, **turn
             )
         for b in examples:
             b.click(h.sent_example, [b, page], outbox, **quick).then(
-                h.chat, [outbox, session, page], outputs, api_name=False
+                h.chat, [outbox, session, page], outputs, api_name=False, **turn
             )
         api = gr.Button(visible=False, elem_id="aiyo-api")  # gradio_client: chat(message) as `/chat`
-        api.click(h.chat, [msg, session, page], outputs, api_name="chat")
+        api.click(h.chat, [msg, session, page], outputs, api_name="chat", **turn)
         stop.click(h.stop, [page], None, **quick)
         clear.click(h.reset, [session, page], outputs[:-1], **quick)
         hits.select(h.play_hit, [page], player, **quick)
@@ -108,5 +109,10 @@ def build_demo(runtime: AppRuntime) -> gr.Blocks:
         demo.load(h.header, None, [header, timer], **quick)
         demo.load(None, None, trip, js=READ_TRIP_JS, **quick)
         trip.change(h.open_shared, [trip, session, page], outputs, api_name=False)
-    demo.queue(max_size=runtime.settings.ui_queue_size, default_concurrency_limit=runtime.settings.ui_concurrency)
+    # Every turn must reach h.gate (which runs, queues or refuses it in zh-TW): Gradio starts at most
+    # max_threads events at once, so room for the gate's line plus quick events; its own queue is a backstop.
+    s = runtime.settings
+    demo.max_threads = s.ui_concurrency + s.ui_queue_size + 16
+    backstop = 8 * (s.ui_concurrency + s.ui_queue_size)
+    demo.queue(max_size=backstop, default_concurrency_limit=s.ui_concurrency, api_open=False)
     return demo

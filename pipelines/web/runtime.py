@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipelines.core.errors import AiyoError
+from pipelines.core.redact import redact_text
 from pipelines.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,10 @@ class AppRuntime:
             self.phase = "就緒"
             log.info("ready: %s points, backend %s", self.points(), getattr(self.agent, "backend", "?"))
         except AiyoError as err:
-            self.error = str(err)
+            self.error = redact_text(str(err))
             log.error("warm-up failed: %s", err)
         except Exception as err:  # noqa: BLE001 - surfaced on the page and in /ready, not swallowed
-            self.error = f"啟動失敗：{type(err).__name__}: {err}"
+            self.error = redact_text(f"啟動失敗：{type(err).__name__}: {err}")
             log.exception("warm-up failed")
         finally:
             self._done.set()
@@ -87,6 +88,8 @@ class AppRuntime:
         return self.ready
 
     async def wait_async(self, timeout: float | None = None) -> bool:
+        if self.ready:  # every turn asks: once ready, no trip through the thread pool the turns need
+            return True
         return await asyncio.to_thread(self.wait, timeout)
 
     def points(self) -> int:
@@ -107,7 +110,7 @@ class AppRuntime:
             "cities": self.index.cities() if self.index is not None else [],
             "backend": getattr(agent, "backend", None),
             "model": getattr(agent, "model", None),
-            "reason": getattr(agent, "reason", None),
+            "reason": redact_text(getattr(agent, "reason", None) or "") or None,
             "uptime_s": round(time.time() - self.started_at, 1),
         }
 

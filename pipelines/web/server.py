@@ -1,4 +1,8 @@
-"""FastAPI around the Gradio page: /health, /ready, /api/info, /media (sample videos only), hardened launch."""
+"""FastAPI around the Gradio page: /health, /ready, /api/info, /media (sample videos only), hardened launch.
+
+What the HTTP edge lets through and adds (routes, sizes, CSP and other headers) is :mod:`pipelines.web.guard`;
+credentials are kept out of what it shows and logs by :mod:`pipelines.core.redact`.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,20 @@ import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import gradio as gr
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 
 from pipelines.core.models import LOCAL_MEDIA
+from pipelines.core.redact import install_log_redaction, redact_url
 from pipelines.core.settings import ROOT, Settings
+from pipelines.web.gate import busy_message
+from pipelines.web.guard import HttpGuard
 from pipelines.web.runtime import AppRuntime
 
 log = logging.getLogger(__name__)
@@ -28,11 +36,7 @@ PACKAGES = ["gradio", "fastapi", "llama-index-core", "qdrant-client", "pydantic"
 THEME = gr.themes.Soft(primary_hue="teal", secondary_hue="amber")
 CSS_PATH = ROOT / "assets" / "ui" / "app.css"
 SECRET_NAME = re.compile(r"key|token|secret|password", re.IGNORECASE)
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",  # YouTube embeds need the origin
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
+BIND_FIELDS = ("server_name", "server_port")  # /api/info reports where the request was actually served instead
 
 
 class MediaFiles(StaticFiles):
@@ -56,29 +60,40 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _without_credentials(url: str | None) -> str | None:
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+def _shown_path(path: Path) -> str:
+    """A folder as a visitor may see it: relative to the project, or only its name (no absolute paths)."""
+    if str(path) == ":memory:" or not path.is_absolute():
+        return str(path)
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return f"…/{path.name}"
 
 
 def public_settings(settings: Settings) -> dict[str, Any]:
-    """Settings as JSON minus secrets (API keys dropped, credentials stripped from URLs)."""
+    """Settings as JSON minus secrets (API keys dropped, credentials masked in URLs) and absolute paths."""
     fields = type(settings).model_fields
     secret = {name for name, f in fields.items() if "SecretStr" in str(f.annotation) or SECRET_NAME.search(name)}
-    data = settings.model_dump(mode="json", exclude=secret)
+    data = settings.model_dump(mode="json", exclude=secret | set(BIND_FIELDS))
     for key in ("qdrant_url", "openai_base_url", "ollama_host"):
-        data[key] = _without_credentials(data.get(key))
+        data[key] = redact_url(data.get(key))
+    for key in data:
+        if isinstance(value := getattr(settings, key), Path):
+            data[key] = _shown_path(value)
     return data
 
 
-def info(runtime: AppRuntime) -> dict[str, Any]:
+def served_at(request: Request) -> dict[str, Any]:
+    """Scheme, host and port this request reached (behind a proxy: what the proxy forwarded)."""
+    url = request.url
+    return {"scheme": url.scheme, "host": url.hostname, "port": url.port or (443 if url.scheme == "https" else 80)}
+
+
+def info(runtime: AppRuntime, served: dict[str, Any] | None = None) -> dict[str, Any]:
     settings, status = runtime.settings, runtime.status()
     return {
         "name": "愛遊 AIYO",
+        "served": served,
         "versions": _versions(),
         "models": {
             "llm_backend": status["backend"],
@@ -92,6 +107,7 @@ def info(runtime: AppRuntime) -> dict[str, Any]:
 
 def create_app(runtime: AppRuntime, demo: gr.Blocks) -> FastAPI:
     settings = runtime.settings
+    install_log_redaction()  # this process's log never shows a credential (httpx logs every request URL)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -100,13 +116,11 @@ def create_app(runtime: AppRuntime, demo: gr.Blocks) -> FastAPI:
         runtime.close()
 
     app = FastAPI(title="愛遊 AIYO", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-
-    @app.middleware("http")
-    async def security_headers(request, call_next):
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
+    # Our own CORS policy (no other origin unless configured) also stops Gradio adding its own, which
+    # lets any localhost page on any port call the API with credentials.
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_request_bytes)  # chunked bodies
+    app.add_middleware(HttpGuard, max_body=settings.max_request_bytes, busy_message=busy_message)  # outermost
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -118,14 +132,18 @@ def create_app(runtime: AppRuntime, demo: gr.Blocks) -> FastAPI:
         return JSONResponse(status, status_code=200 if status["ready"] else 503)
 
     @app.get("/api/info")
-    def api_info() -> dict[str, Any]:
-        return info(runtime)
+    def api_info(request: Request) -> dict[str, Any]:
+        return info(runtime, served_at(request))
 
     app.mount("/media", MediaFiles(directory=settings.media_dir, check_dir=False), name="media")
+    # the CSV/ICS downloads Gradio copies into its cache are deleted after a while (and on shutdown)
+    demo.delete_cache = (settings.ui_cache_sweep_s, settings.ui_cache_max_age_s)
     return gr.mount_gradio_app(
         app,
         demo,
         path="/",
+        app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
+        run_history=False,  # nothing of a visitor's is kept in the browser or offered to a bucket
         max_file_size=settings.ui_max_file_size,
         allowed_paths=[],  # files are served only from Gradio's own cache and /media above
         blocked_paths=[str(settings.qdrant_path), str(settings.logs_dir)],

@@ -6,6 +6,7 @@ a title and ``status`` pending → done with its duration, so Gradio renders it 
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -15,11 +16,13 @@ from pipelines.web.render import chat_text, tool_arguments, tool_title
 
 Message = dict[str, Any]
 STOPPED = "⏹️ 已停止產生回答。"
+_CODE = re.compile(r"[a-z_]+")  # FinalResult.error codes such as invalid_message: for logs, not people
 
 
 class TurnView:
     def __init__(self, history: list[Message], user_text: str):
         self.messages: list[Message] = [*history, {"role": "user", "content": chat_text(user_text)}]
+        self._turn_at = len(history)
         self.answer = ""  # everything streamed this turn
         self._bubble = ""  # the text of the current answer bubble
         self.final: FinalResult | None = None
@@ -51,9 +54,16 @@ class TurnView:
                 if event.answer and event.answer != self.answer:  # e.g. citations fixed after streaming
                     self.answer = event.answer
                     self._show(event.answer)
-                if event.error:
+                if event.error and self._is_news(event.error):
                     self.messages.append({"role": "assistant", "content": f"⚠️ {chat_text(event.error)}"})
                 self._close_steps("未完成")
+
+    def _is_news(self, error: str) -> bool:
+        """Show a turn's error only if this turn has not said it already (a Notice gives the fallback reason)."""
+        if _CODE.fullmatch(error):
+            return False
+        shown = chat_text(error)
+        return not any(shown in str(m["content"]) for m in self.messages[self._turn_at :])
 
     def snapshot(self) -> list[Message]:
         """The messages as they are now (later events replace messages, they never edit one in place)."""
