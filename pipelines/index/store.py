@@ -9,6 +9,7 @@ cluster (``AIYO_QDRANT_URL``) has no such limit and is what scale-out uses.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import uuid
@@ -141,9 +142,35 @@ def create_collection(client: QdrantClient, name: str, dim: int) -> None:
         vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
         sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
     )
-    if not _is_local_mode(client):  # local mode scans every point anyway and warns about indexes
-        for field in KEYWORD_FIELDS:
+    ensure_payload_indexes(client, name)
+
+
+def ensure_payload_indexes(client: QdrantClient, name: str) -> None:
+    """Create the keyword indexes the collection lacks (e.g. after a run killed right after creating it)."""
+    if _is_local_mode(client):  # local mode scans every point anyway and warns about indexes
+        return
+    have = client.get_collection(name).payload_schema or {}
+    for field in KEYWORD_FIELDS:
+        if field not in have:
             client.create_payload_index(name, field, qm.PayloadSchemaType.KEYWORD)
+
+
+def optimize(client: QdrantClient, name: str) -> bool:
+    """Edge: vacuum deleted points (exact IDF again) and index big segments; a server and local mode need nothing."""
+    from pipelines.index.edge import EdgeClient
+
+    return client.optimize(name) if isinstance(client, EdgeClient) else False
+
+
+def local_mode_collection(settings: Settings) -> bool:
+    """True when ``qdrant_path`` holds a qdrant-client local-mode collection of ours (what Edge replaces)."""
+    meta = settings.qdrant_path / "meta.json"
+    if str(settings.qdrant_path) == MEMORY or not meta.is_file():
+        return False
+    try:
+        return settings.collection in (json.loads(meta.read_text(encoding="utf-8")).get("collections") or {})
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def point_id(segment_id: str) -> str:
