@@ -2,7 +2,7 @@
 
 Vectors come from a hash of the text, so the same passage always gets the same vector in every
 process, and different passages get unrelated ones; ``delay_s`` per batch makes an ingest last long
-enough to be killed in the middle; ``calls`` counts batches, for tests that assert what was embedded.
+enough to be killed in the middle; ``texts`` and ``queries`` list what was embedded, for tests that assert it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class HashEmbedding(BaseEmbedding):
     delay_s: float = 0.0
     announce: bool = False  # print "embedding <n>" to stdout when batch n starts (for a parent process)
     _texts: list[str] = PrivateAttr(default_factory=list)
+    _queries: list[str] = PrivateAttr(default_factory=list)
     _batches: int = PrivateAttr(default=0)
 
     @property
@@ -30,12 +31,18 @@ class HashEmbedding(BaseEmbedding):
         """Every passage embedded so far (queries excluded)."""
         return list(self._texts)
 
+    @property
+    def queries(self) -> list[str]:
+        """Every query embedded so far."""
+        return list(self._queries)
+
     def vector(self, text: str) -> list[float]:
         rng = np.random.default_rng(zlib.crc32((self.salt + text).encode("utf-8")))
         v = rng.standard_normal(self.dim)
         return (v / np.linalg.norm(v)).tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
+        self._queries.append(query)
         return self.vector("query: " + query)
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
