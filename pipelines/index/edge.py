@@ -190,6 +190,11 @@ class EdgeClient:
         records = self._shard(collection_name).retrieve(list(ids), with_payload, False)
         return [qm.Record(id=_id(r.id), payload=r.payload) for r in records]
 
+    def facet(self, collection_name: str, key: str, limit: int = 10, exact: bool = False) -> qm.FacetResponse:
+        """Distinct values of a keyword field with their counts (from the payload index: no scan)."""
+        found = self._shard(collection_name).facet(self.E.FacetRequest(key=key, limit=limit, exact=exact))
+        return qm.FacetResponse(hits=[qm.FacetValueHit(value=h.value, count=h.count) for h in found])
+
     def query_points(
         self,
         collection_name: str,

@@ -33,6 +33,8 @@ from pipelines.index.sparse import encode_query
 
 log = logging.getLogger(__name__)
 
+VOCAB_LIMIT = 100_000  # distinct cities / tags read at start; a library has a few dozen of each
+
 # Why open_index builds before serving (reasons from SegmentIndex.needs_ingest), as the page and CLI say it.
 BUILD_REASONS = {
     "missing": "第一次建立索引",
@@ -92,6 +94,11 @@ class SegmentIndex:
         if record is None or not record.complete or record.segments != self.count():
             return "incomplete"  # a build that was killed half-way is not served as whole
         return None
+
+    def warm_up(self) -> None:
+        """Load the Chinese tokenizer and the embedding model now, so the first search is as quick as the next."""
+        encode_query("台灣旅遊")
+        self._query_vector("台灣旅遊")
 
     def close(self) -> None:
         if self._owns_client:
@@ -200,11 +207,21 @@ class SegmentIndex:
 
     def _refresh_vocab(self) -> None:
         cities, tags = set(), set()
-        for payload in self._scroll(["city", "tags"]):
-            if payload.get("city"):
-                cities.add(payload["city"])
-            tags.update(payload.get("tags") or [])
-        self._cities, self._tags = sorted(cities, key=city_sort_key), sorted(tags)
+        if not store.is_local_mode(self.client):  # Edge, a server: read the keyword indexes
+            with self._lock:
+                if self.client.collection_exists(self.collection):
+                    cities = set(self._facet("city"))
+                    tags = set(self._facet("tags"))
+        else:  # local mode has no payload index: read every point's city and tags
+            for payload in self._scroll(["city", "tags"]):
+                if payload.get("city"):
+                    cities.add(payload["city"])
+                tags.update(payload.get("tags") or [])
+        self._cities, self._tags = sorted(cities - {""}, key=city_sort_key), sorted(tags)
+
+    def _facet(self, key: str) -> list[str]:
+        hits = self.client.facet(self.collection, key, limit=VOCAB_LIMIT, exact=True).hits
+        return [str(h.value) for h in hits]
 
     def _scroll(self, fields) -> Iterable[dict]:
         with self._lock:

@@ -118,10 +118,11 @@ def is_local(client: QdrantClient) -> bool:
     """An in-process engine (local mode or Edge): one writer at a time, one process per folder."""
     from pipelines.index.edge import EdgeClient
 
-    return isinstance(client, EdgeClient) or _is_local_mode(client)
+    return isinstance(client, EdgeClient) or is_local_mode(client)
 
 
-def _is_local_mode(client: QdrantClient) -> bool:
+def is_local_mode(client: QdrantClient) -> bool:
+    """qdrant-client's local mode (pure Python: no payload indexes, no optimiser)."""
     from qdrant_client.local.qdrant_local import QdrantLocal
 
     return isinstance(getattr(client, "_client", None), QdrantLocal)
@@ -147,7 +148,7 @@ def create_collection(client: QdrantClient, name: str, dim: int) -> None:
 
 def ensure_payload_indexes(client: QdrantClient, name: str) -> None:
     """Create the keyword indexes the collection lacks (e.g. after a run killed right after creating it)."""
-    if _is_local_mode(client):  # local mode scans every point anyway and warns about indexes
+    if is_local_mode(client):  # local mode scans every point anyway and warns about indexes
         return
     have = client.get_collection(name).payload_schema or {}
     for field in KEYWORD_FIELDS:

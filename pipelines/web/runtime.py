@@ -90,7 +90,10 @@ class AppRuntime:
             speed = f"，每秒 {p.rate:.1f} 段，約還要 {p.eta_s:.0f} 秒" if p.rate else ""
             self.phase = f"{building}：已寫入 {p.done}／{p.total} 段{speed}"
 
-        return open_index(settings, progress=True, on_build=on_build, on_progress=on_progress)
+        index = open_index(settings, progress=True, on_build=on_build, on_progress=on_progress)
+        self.phase = "載入斷詞與向量模型"
+        index.warm_up()
+        return index
 
     @property
     def ready(self) -> bool:
