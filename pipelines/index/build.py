@@ -21,6 +21,7 @@ from qdrant_client.http.exceptions import UnexpectedResponse
 log = logging.getLogger(__name__)
 
 KEY = "aiyo_build"
+RESUMING = "上次建立索引時被中斷，繼續完成"
 
 
 class BuildRecord(BaseModel):

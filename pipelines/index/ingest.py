@@ -115,6 +115,8 @@ def ingest(
     target = build.BuildRecord(state="complete", embedder=eid, segments=len(final), digest=build.digest(final))
 
     record = build.read(client, name)
+    if record is not None and not record.complete:
+        log.warning("%s（%s）", build.RESUMING, corpus)
     if todo or stale or record is None or record.model_dump(exclude={"at"}) != target.model_dump(exclude={"at"}):
         build.write(client, name, target.model_copy(update={"state": "building"}))  # before any point changes
         if stale:

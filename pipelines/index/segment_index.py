@@ -39,7 +39,7 @@ VOCAB_LIMIT = 100_000  # distinct cities / tags read at start; a library has a f
 BUILD_REASONS = {
     "missing": "第一次建立索引",
     "empty": "索引是空的，重新建立",
-    "incomplete": "上次建立索引時被中斷，繼續完成",
+    "incomplete": build.RESUMING,
     "migrating": "偵測到舊的本機模式（local mode）索引，改用 Qdrant Edge 重新建立（舊資料夾不再使用）",
     "dimension": "向量模型的維度變了，重新建立索引",
     "embedder": "向量模型換了，重新建立索引",

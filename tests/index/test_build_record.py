@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,24 +22,10 @@ from pipelines.index import build, store
 from pipelines.index.segment_index import BUILD_REASONS, SegmentIndex, open_index
 from pipelines.web.runtime import AppRuntime
 from tests.support.embedders import HashEmbedding
+from tests.support.ingest_child import spawn
 
-ROOT = Path(__file__).resolve().parents[2]
 NO_EDGE = importlib.util.find_spec("qdrant_edge") is None
 ENGINES = ["local", pytest.param("edge", marks=pytest.mark.skipif(NO_EDGE, reason="qdrant-edge-py not installed"))]
-
-
-def start_ingest(settings: Settings, batch: int = 2, delay_s: float = 0.3) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "AIYO_QDRANT_PATH": str(settings.qdrant_path),
-        "AIYO_QDRANT_ENGINE": settings.qdrant_engine,
-        "AIYO_CORPUS_DIR": str(settings.corpus_dir),
-        "AIYO_INGEST_BATCH": str(batch),
-        "AIYO_TEST_EMBED_DELAY_S": str(delay_s),
-    }
-    env.pop("AIYO_QDRANT_URL", None)
-    cmd = [sys.executable, "-m", "tests.support.ingest_child"]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def kill_when(child: subprocess.Popen, line: str, timeout_s: float = 120) -> None:
@@ -75,7 +59,7 @@ def _settings(folder: Path, corpus: Path, engine: str) -> Settings:
 def killed_build(request, tmp_path_factory, fixture_corpus: Path) -> Settings:
     """A folder left by an ingest SIGKILLed after its first batch (one child process per engine)."""
     settings = _settings(tmp_path_factory.mktemp("killed") / "qdrant", fixture_corpus, request.param)
-    kill_when(start_ingest(settings), "embedding 3")  # batch 3 starts only once batch 1 (2 points) is written
+    kill_when(spawn(settings, delay_s=0.3), "embedding 3")  # batch 3 starts only once batch 1 (2 points) is written
     return settings
 
 

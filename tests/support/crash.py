@@ -8,22 +8,17 @@ normal open_index must bring it to exactly the corpus: same ids, same content ha
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from pipelines.core.settings import Settings
 from pipelines.corpus.loader import load_segments
 from pipelines.index import build, store
 from pipelines.index.ingest import content_hash
 from pipelines.index.segment_index import SegmentIndex, open_index
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.ingest_child import spawn
 
 
 @dataclass
@@ -33,20 +28,6 @@ class Kill:
     exited_first: bool  # the run finished before the kill landed
     points: int
     needs: str | None  # what needs_ingest said on reopening
-
-
-def child(settings: Settings, *args: str, batch: int = 2, delay_s: float = 0.05) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "AIYO_QDRANT_PATH": str(settings.qdrant_path),
-        "AIYO_QDRANT_ENGINE": settings.qdrant_engine,
-        "AIYO_CORPUS_DIR": str(settings.corpus_dir),
-        "AIYO_INGEST_BATCH": str(batch),
-        "AIYO_TEST_EMBED_DELAY_S": str(delay_s),
-    }
-    env.pop("AIYO_QDRANT_URL", None)
-    cmd = [sys.executable, "-m", "tests.support.ingest_child", *args]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
 def expected_points(settings: Settings) -> dict[str, str]:
@@ -70,7 +51,7 @@ def points(index: SegmentIndex) -> dict[str, str]:
 def kill_once(settings: Settings, embedder, rng: random.Random, window_s: float) -> Kill:
     """One child ingest (a rebuild half the time), SIGKILLed ``0..window_s`` seconds after it started."""
     rebuild = rng.random() < 0.5
-    proc = child(settings, *(["--rebuild"] if rebuild else []))
+    proc = spawn(settings, *(["--rebuild"] if rebuild else []))
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "started"
     after = rng.uniform(0, window_s)
@@ -78,8 +59,7 @@ def kill_once(settings: Settings, embedder, rng: random.Random, window_s: float)
     exited = proc.poll() is not None
     if not exited:
         proc.send_signal(signal.SIGKILL)
-    proc.wait(60)
-    proc.stdout.close()
+    proc.communicate(timeout=60)
     client = store.open_client(settings)  # must open, whatever the moment of the kill
     try:
         index = SegmentIndex(client, settings, embedder=embedder)

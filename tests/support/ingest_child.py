@@ -9,11 +9,31 @@ and ``embedding <n>`` as batch n starts, so a parent can SIGKILL it at a chosen 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pipelines.index.ingest
 from pipelines.cli.main import main
+from pipelines.core.settings import Settings
 from tests.support.embedders import HashEmbedding
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def spawn(settings: Settings, *args: str, batch: int = 2, delay_s: float = 0.05) -> subprocess.Popen:
+    """Start this module as a child ingesting into ``settings``' folder (stdout and stderr piped, text)."""
+    env = {
+        **os.environ,
+        "AIYO_QDRANT_PATH": str(settings.qdrant_path),
+        "AIYO_QDRANT_ENGINE": settings.qdrant_engine,
+        "AIYO_CORPUS_DIR": str(settings.corpus_dir),
+        "AIYO_INGEST_BATCH": str(batch),
+        "AIYO_TEST_EMBED_DELAY_S": str(delay_s),
+    }
+    env.pop("AIYO_QDRANT_URL", None)
+    cmd = [sys.executable, "-m", "tests.support.ingest_child", *args]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def run() -> int:
