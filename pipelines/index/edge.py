@@ -128,7 +128,9 @@ class EdgeClient:
         collection_name: str,
         vectors_config: dict[str, qm.VectorParams],
         sparse_vectors_config: dict[str, qm.SparseVectorParams] | None = None,
+        keyword_indexes: tuple[str, ...] = (),
     ) -> bool:
+        """A new shard, built in a side folder (with its keyword payload indexes) and renamed into place."""
         cfg = {
             "vectors": {k: {"size": v.size, "distance": v.distance.value} for k, v in vectors_config.items()},
             "sparse_vectors": {k: {"modifier": qm.Modifier(v.modifier).value if v.modifier else None}
@@ -137,7 +139,10 @@ class EdgeClient:
         final, side = self.path / collection_name, self.path / (collection_name + CREATING)
         for leftover in (final, side):  # a folder without edge_config.json is not a collection
             shutil.rmtree(leftover, ignore_errors=True)
-        self.E.EdgeShard.create(str(side), self._config(cfg)).close()
+        shard = self.E.EdgeShard.create(str(side), self._config(cfg))
+        for field in keyword_indexes:
+            shard.update(self.E.UpdateOperation.create_field_index(field, self.E.PayloadSchemaType.Keyword))
+        shard.close()
         os.replace(side, final)
         self._shard(collection_name)
         return True

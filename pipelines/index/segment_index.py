@@ -207,12 +207,13 @@ class SegmentIndex:
 
     def _refresh_vocab(self) -> None:
         cities, tags = set(), set()
-        if not store.is_local_mode(self.client):  # Edge, a server: read the keyword indexes
-            with self._lock:
-                if self.client.collection_exists(self.collection):
-                    cities = set(self._facet("city"))
-                    tags = set(self._facet("tags"))
-        else:  # local mode has no payload index: read every point's city and tags
+        with self._lock:
+            indexed = self.client.collection_exists(self.collection) and store.has_keyword_indexes(
+                self.client, self.collection, ("city", "tags")
+            )
+            if indexed:  # Edge, a server: read the keyword indexes
+                cities, tags = set(self._facet("city")), set(self._facet("tags"))
+        if not indexed:  # local mode (no payload indexes): read every point's city and tags
             for payload in self._scroll(["city", "tags"]):
                 if payload.get("city"):
                     cities.add(payload["city"])

@@ -138,12 +138,20 @@ def collection_dim(client: QdrantClient, name: str) -> int | None:
 
 def create_collection(client: QdrantClient, name: str, dim: int) -> None:
     """Named dense (cosine) and sparse (IDF-weighted dot product) vectors, keyword payload indexes."""
-    client.create_collection(
-        name,
-        vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
-        sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
-    )
+    from pipelines.index.edge import EdgeClient
+
+    vectors = {DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)}
+    sparse = {SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)}
+    if isinstance(client, EdgeClient):  # indexes built before the collection appears: a kill leaves all or nothing
+        client.create_collection(name, vectors, sparse, keyword_indexes=KEYWORD_FIELDS)
+        return
+    client.create_collection(name, vectors_config=vectors, sparse_vectors_config=sparse)
     ensure_payload_indexes(client, name)
+
+
+def has_keyword_indexes(client: QdrantClient, name: str, fields: tuple[str, ...]) -> bool:
+    """True when the collection can answer facets on ``fields`` (a payload index each; never in local mode)."""
+    return not is_local_mode(client) and set(fields) <= set(client.get_collection(name).payload_schema or {})
 
 
 def ensure_payload_indexes(client: QdrantClient, name: str) -> None:

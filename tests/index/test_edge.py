@@ -239,3 +239,17 @@ def test_local_mode_folder_is_migrated_with_a_message_and_left_alone(edge_settin
         assert client.count("segments").count == 9
     finally:
         client.close()
+
+
+def test_a_collection_without_payload_indexes_opens_and_ingest_adds_them(edge_settings: Settings):
+    client = store.get_client(edge_settings)
+    client.create_collection(  # what an older AIYO left, or a run killed between creating and indexing
+        "segments",
+        {store.DENSE: store.qm.VectorParams(size=384, distance=store.qm.Distance.COSINE)},
+        {store.SPARSE: store.qm.SparseVectorParams(modifier=store.qm.Modifier.IDF)},
+    )
+    index = SegmentIndex(client, edge_settings, embedder=MockEmbedding(embed_dim=384))
+    assert index.cities() == [] and index.needs_ingest() == "empty"
+    index.ingest(progress=False)
+    assert set(client.get_collection("segments").payload_schema) == set(store.KEYWORD_FIELDS)
+    assert index.cities() == ["台北", "台南", "花蓮"] and index.needs_ingest() is None

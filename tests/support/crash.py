@@ -48,6 +48,16 @@ def points(index: SegmentIndex) -> dict[str, str]:
             return found
 
 
+def full_run_s(settings: Settings) -> float:
+    """Seconds a whole child ``ingest --rebuild`` takes after it is ready: the window kills are drawn from."""
+    proc = spawn(settings, "--rebuild")
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+    started = time.perf_counter()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    return time.perf_counter() - started
+
+
 def kill_once(settings: Settings, embedder, rng: random.Random, window_s: float) -> Kill:
     """One child ingest (a rebuild half the time), SIGKILLed ``0..window_s`` seconds after it started."""
     rebuild = rng.random() < 0.5
