@@ -4,7 +4,7 @@ Each round starts the real ``python -m pipelines ingest`` (half the time ``--reb
 deleting collections gets killed too) on the fixture corpus with a slow hash embedder, SIGKILLs it at a
 random moment, and reopens the folder: it must open, and either say why it needs an ingest or be
 exactly the corpus. After the last round one normal start must converge. Writes
-bench/reports/crash_ingest.md (the suite runs three rounds per engine: tests/index/test_crash_safety.py).
+bench/reports/crash_ingest.md (the suite runs two rounds per engine: tests/index/test_crash_safety.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """SIGKILL during ingest, then reopen: never a partial index served as complete, and a normal start converges.
 
-A few kills per engine here; ``python -m bench.crash_ingest`` runs 20 per engine and reports them.
+Two kills per engine here, after one whole run that sets the window; ``python -m bench.crash_ingest`` runs
+20 per engine and reports them.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def test_sigkill_during_ingest_then_reopen_converges(engine: str, tmp_path: Path
     )
     rng = random.Random(13)
     window = full_run_s(settings) * 1.1  # the machine's speed today: kills land in every phase of a run
-    kills = [kill_once(settings, _hash_embedder, rng, window_s=window) for _ in range(3)]
-    assert any(not k.exited_first for k in kills), kills  # at least one kill landed mid-run
+    kills = [kill_once(settings, _hash_embedder, rng, window_s=window) for _ in range(2)]
+    assert any(not k.exited_first for k in kills), kills  # at least one kill landed mid-run (seeded: both do)
     try:
         converge(settings)
     finally:
