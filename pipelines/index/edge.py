@@ -136,6 +136,8 @@ class EdgeClient:
             "sparse_vectors": {k: {"modifier": qm.Modifier(v.modifier).value if v.modifier else None}
                                for k, v in (sparse_vectors_config or {}).items()},
         }  # fmt: skip
+        if self.collection_exists(collection_name):
+            raise ValueError(f"Collection `{collection_name}` already exists!")  # as qdrant-client says it
         final, side = self.path / collection_name, self.path / (collection_name + CREATING)
         for leftover in (final, side):  # a folder without edge_config.json is not a collection
             shutil.rmtree(leftover, ignore_errors=True)

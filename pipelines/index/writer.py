@@ -93,7 +93,7 @@ def write_points(
         client.upsert(name, points=[_point(item, vector, eid) for item, vector in chunk], wait=True)
         counts.reused += len(chunk)
         report(counts.reused)
-    show = progress if progress is not None else len(fresh) >= 50
+    show = bool(fresh) and (progress if progress is not None else len(fresh) >= 50)
     started = time.perf_counter()
     with tqdm(total=len(fresh), desc="嵌入片段", unit="段", disable=not show) as bar:
         batches = (fresh[i : i + settings.ingest_batch] for i in range(0, len(fresh), settings.ingest_batch))

@@ -126,3 +126,39 @@ def test_points_removed_behind_its_back_make_the_index_incomplete(settings: Sett
     client.delete(settings.collection, points_selector=store.qm.PointIdsList(points=[store.point_id("tp-night-01#01")]))
     assert index.needs_ingest() == "incomplete"
     assert index.ingest(progress=False).added == 1 and index.needs_ingest() is None
+
+
+def test_the_page_phase_says_what_the_build_does(monkeypatch, fixture_corpus: Path):
+    from pipelines.index.ingest import IngestProgress
+
+    phases: list[str] = []
+    runtime = AppRuntime(_settings(Path("unused"), fixture_corpus, "edge"), agent_factory=lambda s, i: object())
+
+    class Ready:
+        def warm_up(self) -> None:
+            phases.append(runtime.phase)
+
+        def count(self) -> int:
+            return 32
+
+        def cities(self) -> list[str]:
+            return ["台南"]
+
+    def fake_open_index(settings, progress, on_build, on_progress):
+        on_build("incomplete")
+        phases.append(runtime.phase)
+        on_progress(IngestProgress(stage="writing", done=13, total=32, rate=3.14, eta_s=6.1))
+        phases.append(runtime.phase)
+        on_progress(IngestProgress(stage="optimizing", done=32, total=32))
+        phases.append(runtime.phase)
+        return Ready()
+
+    monkeypatch.setattr("pipelines.index.segment_index.open_index", fake_open_index)
+    assert runtime.wait(10), runtime.error
+    assert phases == [
+        BUILD_REASONS["incomplete"],
+        f"{BUILD_REASONS['incomplete']}：已寫入 13／32 段，每秒 3.1 段，約還要 6 秒",
+        f"{BUILD_REASONS['incomplete']}：整理索引",
+        "載入斷詞與向量模型",
+    ]
+    assert runtime.status()["index_build"] == BUILD_REASONS["incomplete"]
