@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--seed", type=int, default=2025)
+    ap.add_argument("--delay", type=float, default=0.4, help="seconds each embedded batch takes in the child")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "reports" / "crash_ingest.md")
     args = ap.parse_args(argv)
     embedder = HashEmbedding()
@@ -41,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     engines = ["local"] + (["edge"] if importlib.util.find_spec("qdrant_edge") else [])
     lines = [
         "# Crash safety of ingest (issue 13)\n",
-        f"`python -m bench.crash_ingest --kills {args.kills} --seed {args.seed}`; load average at start "
-        f"{os.getloadavg()[0]:.1f}. Fixture corpus (9 segments), batches of 2, 0.05 s per embedded batch; "
+        f"`python -m bench.crash_ingest --kills {args.kills} --seed {args.seed} --delay {args.delay}`; load "
+        f"average at start {os.getloadavg()[0]:.1f}. Fixture corpus (9 segments), batches of 2, {args.delay} s per embedded batch; "
         "kill moment uniform between the child being ready and 1.1× the time a whole run takes (measured first, "
         "shown as *run*). *needs* = what the reopened index said (None = complete, and then checked point by point "
         "against the corpus).\n",
@@ -55,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="aiyo-crash-") as tmp:
             settings = Settings(qdrant_path=Path(tmp) / "qdrant", qdrant_url=None, qdrant_engine=engine,
                                 corpus_dir=ROOT / "tests" / "fixtures" / "corpus")  # fmt: skip
-            window = full_run_s(settings) * 1.1
+            window = full_run_s(settings, args.delay) * 1.1
             kills = []
             for i in range(args.kills):
-                kills.append(kill_once(settings, embedder, rng, window_s=window))
+                kills.append(kill_once(settings, embedder, rng, window_s=window, delay_s=args.delay))
                 print(f"{engine} {i + 1}/{args.kills}: {kills[-1]}", file=sys.stderr)
             try:
                 converge(settings)

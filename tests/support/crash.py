@@ -48,9 +48,9 @@ def points(index: SegmentIndex) -> dict[str, str]:
             return found
 
 
-def full_run_s(settings: Settings) -> float:
+def full_run_s(settings: Settings, delay_s: float = 0.05) -> float:
     """Seconds a whole child ``ingest --rebuild`` takes after it is ready: the window kills are drawn from."""
-    proc = spawn(settings, "--rebuild")
+    proc = spawn(settings, "--rebuild", delay_s=delay_s)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
     started = time.perf_counter()
     _, err = proc.communicate(timeout=300)
@@ -58,10 +58,10 @@ def full_run_s(settings: Settings) -> float:
     return time.perf_counter() - started
 
 
-def kill_once(settings: Settings, embedder, rng: random.Random, window_s: float) -> Kill:
+def kill_once(settings: Settings, embedder, rng: random.Random, window_s: float, delay_s: float = 0.05) -> Kill:
     """One child ingest (a rebuild half the time), SIGKILLed ``0..window_s`` seconds after it started."""
     rebuild = rng.random() < 0.5
-    proc = spawn(settings, *(["--rebuild"] if rebuild else []))
+    proc = spawn(settings, *(["--rebuild"] if rebuild else []), delay_s=delay_s)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "started"
     after = rng.uniform(0, window_s)
