@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Crash safety of ingest (issue 13)\n",
         f"`python -m bench.crash_ingest --kills {args.kills} --seed {args.seed} --delay {args.delay}`; load "
-        f"average at start {os.getloadavg()[0]:.1f}. Fixture corpus (9 segments), batches of 2, {args.delay} s per embedded batch; "
+        f"average at start {os.getloadavg()[0]:.1f}. Fixture corpus (9 segments), batches of 2, {args.delay} s per "
+        "embedded batch; "
         "kill moment uniform between the child being ready and 1.1× the time a whole run takes (measured first, "
         "shown as *run*). *needs* = what the reopened index said (None = complete, and then checked point by point "
         "against the corpus).\n",
