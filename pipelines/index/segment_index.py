@@ -11,9 +11,10 @@ gets a retriever: ``pipelines.index.retriever.SegmentRetriever(index)``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -24,13 +25,25 @@ from pipelines.core.errors import IndexUnavailableError, InvalidQueryError, Unkn
 from pipelines.core.models import Segment, SegmentHit
 from pipelines.core.settings import Settings
 from pipelines.core.text import canonical_city, city_sort_key
-from pipelines.index import store
+from pipelines.index import build, store
 from pipelines.index.embeddings import build_embedder, embedder_id, embedding_dim
-from pipelines.index.ingest import IngestReport, ingest
+from pipelines.index.ingest import IngestProgress, IngestReport, ingest
 from pipelines.index.query import Mode, check_city, check_limit, check_mode, check_query, payload_filter, split_tags
 from pipelines.index.sparse import encode_query
 
 log = logging.getLogger(__name__)
+
+VOCAB_LIMIT = 100_000  # distinct cities / tags read at start; a library has a few dozen of each
+
+# Why open_index builds before serving (reasons from SegmentIndex.needs_ingest), as the page and CLI say it.
+BUILD_REASONS = {
+    "missing": "第一次建立索引",
+    "empty": "索引是空的，重新建立",
+    "incomplete": build.RESUMING,
+    "migrating": "偵測到舊的本機模式（local mode）索引，改用 Qdrant Edge 重新建立（舊資料夾不再使用）",
+    "dimension": "向量模型的維度變了，重新建立索引",
+    "embedder": "向量模型換了，重新建立索引",
+}
 
 
 class SegmentIndex:
@@ -47,19 +60,26 @@ class SegmentIndex:
         self._lock = threading.RLock() if store.is_local(client) else contextlib.nullcontext()
         self._cities: list[str] = []
         self._tags: list[str] = []
+        # a turn often searches the same words twice (the agent retries, the user asks again): embed them once
+        size = settings.query_cache_size
+        self._query_vector = functools.lru_cache(maxsize=size)(self._embed_query) if size else self._embed_query
         self._refresh_vocab()
 
     # --- lifecycle -------------------------------------------------------------------------
     def ingest(
-        self, corpus_dir: Path | None = None, rebuild: bool = False, progress: bool | None = None
+        self,
+        corpus_dir: Path | None = None,
+        rebuild: bool = False,
+        progress: bool | None = None,
+        on_progress: Callable[[IngestProgress], None] | None = None,
     ) -> IngestReport:
         with self._lock:
-            report = ingest(self.client, self.settings, corpus_dir, rebuild, self.embedder, progress)
+            report = ingest(self.client, self.settings, corpus_dir, rebuild, self.embedder, progress, on_progress)
             self._refresh_vocab()
         return report
 
     def needs_ingest(self) -> str | None:
-        """Why the collection cannot serve this embedder as it is ("missing", "empty", ...), or None."""
+        """Why the collection cannot serve this embedder as it is (a key of BUILD_REASONS), or None."""
         dim = store.collection_dim(self.client, self.collection)
         if dim is None:
             return "missing"
@@ -70,7 +90,15 @@ class SegmentIndex:
             return "empty"
         if (points[0].payload or {}).get("embedder") != embedder_id(self.settings):
             return "embedder"
+        record = build.read(self.client, self.collection)
+        if record is None or not record.complete or record.segments != self.count():
+            return "incomplete"  # a build that was killed half-way is not served as whole
         return None
+
+    def warm_up(self) -> None:
+        """Load the Chinese tokenizer and the embedding model now, so the first search is as quick as the next."""
+        encode_query("台灣旅遊")
+        self._query_vector("台灣旅遊")
 
     def close(self) -> None:
         if self._owns_client:
@@ -96,7 +124,7 @@ class SegmentIndex:
         check_limit(limit)
         check_mode(mode)
         flt = self._filter(city, tags)
-        dense = self.embedder.get_query_embedding(text) if mode != "sparse" else None
+        dense = list(self._query_vector(text)) if mode != "sparse" else None
         indices, values = encode_query(text) if mode != "dense" else ([], [])
         sparse = qm.SparseVector(indices=indices, values=values) if indices else None
         pre = self.settings.prefetch_limit
@@ -124,6 +152,9 @@ class SegmentIndex:
                     limit=limit,
                 )
         return [store.to_hit(p.payload or {}, p.score) for p in res.points]
+
+    def _embed_query(self, text: str) -> tuple[float, ...]:
+        return tuple(self.embedder.get_query_embedding(text))
 
     def _filter(self, city: object, tags: Iterable[str] | str | None) -> qm.Filter | None:
         name = check_city(city)
@@ -176,11 +207,22 @@ class SegmentIndex:
 
     def _refresh_vocab(self) -> None:
         cities, tags = set(), set()
-        for payload in self._scroll(["city", "tags"]):
-            if payload.get("city"):
-                cities.add(payload["city"])
-            tags.update(payload.get("tags") or [])
-        self._cities, self._tags = sorted(cities, key=city_sort_key), sorted(tags)
+        with self._lock:
+            indexed = self.client.collection_exists(self.collection) and store.has_keyword_indexes(
+                self.client, self.collection, ("city", "tags")
+            )
+            if indexed:  # Edge, a server: read the keyword indexes
+                cities, tags = set(self._facet("city")), set(self._facet("tags"))
+        if not indexed:  # local mode (no payload indexes): read every point's city and tags
+            for payload in self._scroll(["city", "tags"]):
+                if payload.get("city"):
+                    cities.add(payload["city"])
+                tags.update(payload.get("tags") or [])
+        self._cities, self._tags = sorted(cities - {""}, key=city_sort_key), sorted(tags)
+
+    def _facet(self, key: str) -> list[str]:
+        hits = self.client.facet(self.collection, key, limit=VOCAB_LIMIT, exact=True).hits
+        return [str(h.value) for h in hits]
 
     def _scroll(self, fields) -> Iterable[dict]:
         with self._lock:
@@ -195,24 +237,36 @@ class SegmentIndex:
 
 
 def open_index(
-    settings: Settings, client: QdrantClient | None = None, ensure: bool = True, progress: bool | None = None
+    settings: Settings,
+    client: QdrantClient | None = None,
+    ensure: bool = True,
+    progress: bool | None = None,
+    on_build: Callable[[str], None] | None = None,
+    on_progress: Callable[[IngestProgress], None] | None = None,
 ) -> SegmentIndex:
-    """The index the app, agent and CLI use; with ``ensure`` it is built from the corpus on first use.
+    """The index the app, agent and CLI use; with ``ensure`` it is built (or its build finished) first.
 
-    Without ``client`` the process-wide client for the settings is used and ``close()`` closes it.
+    ``on_build`` hears why a build runs (a key of BUILD_REASONS) before it starts, ``on_progress`` how
+    it goes. Without ``client`` the process-wide client for the settings is used and ``close()`` closes it.
     """
     owns = client is None
     client = client or store.get_client(settings)
     try:
         index = SegmentIndex(client, settings, owns_client=owns)
         reason = index.needs_ingest()
+        if reason == "missing" and settings.qdrant_engine == "edge" and store.local_mode_collection(settings):
+            reason = "migrating"
         if reason and ensure:
-            log.info("building the index (%s) from %s", reason, settings.corpus_dir)
-            report = index.ingest(rebuild=reason in ("dimension", "embedder"), progress=progress)
+            log.warning("%s（%s）", BUILD_REASONS[reason], settings.corpus_dir)
+            if on_build:
+                on_build(reason)
+            report = index.ingest(
+                rebuild=reason in ("dimension", "embedder"), progress=progress, on_progress=on_progress
+            )
             if report.segments == 0:
                 raise IndexUnavailableError(f"語料資料夾 {settings.corpus_dir} 裡沒有可用的片段，索引是空的。")
-        elif reason in ("missing", "dimension"):
-            what = "還沒建立" if reason == "missing" else "與目前的向量模型不相符"
+        elif reason in ("missing", "migrating", "dimension"):
+            what = "與目前的向量模型不相符" if reason == "dimension" else "還沒建立"
             raise IndexUnavailableError(f"索引{what}：請執行 `python -m pipelines ingest --rebuild`。")
     except BaseException:
         if owns:

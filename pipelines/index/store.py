@@ -9,6 +9,7 @@ cluster (``AIYO_QDRANT_URL``) has no such limit and is what scale-out uses.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import uuid
@@ -120,10 +121,11 @@ def is_local(client: QdrantClient) -> bool:
     """An in-process engine (local mode or Edge): one writer at a time, one process per folder."""
     from pipelines.index.edge import EdgeClient
 
-    return isinstance(client, EdgeClient) or _is_local_mode(client)
+    return isinstance(client, EdgeClient) or is_local_mode(client)
 
 
-def _is_local_mode(client: QdrantClient) -> bool:
+def is_local_mode(client: QdrantClient) -> bool:
+    """qdrant-client's local mode (pure Python: no payload indexes, no optimiser)."""
     from qdrant_client.local.qdrant_local import QdrantLocal
 
     return isinstance(getattr(client, "_client", None), QdrantLocal)
@@ -139,14 +141,48 @@ def collection_dim(client: QdrantClient, name: str) -> int | None:
 
 def create_collection(client: QdrantClient, name: str, dim: int) -> None:
     """Named dense (cosine) and sparse (IDF-weighted dot product) vectors, keyword payload indexes."""
-    client.create_collection(
-        name,
-        vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
-        sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
-    )
-    if not _is_local_mode(client):  # local mode scans every point anyway and warns about indexes
-        for field in KEYWORD_FIELDS:
+    from pipelines.index.edge import EdgeClient
+
+    vectors = {DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)}
+    sparse = {SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)}
+    if isinstance(client, EdgeClient):  # indexes built before the collection appears: a kill leaves all or nothing
+        client.create_collection(name, vectors, sparse, keyword_indexes=KEYWORD_FIELDS)
+        return
+    client.create_collection(name, vectors_config=vectors, sparse_vectors_config=sparse)
+    ensure_payload_indexes(client, name)
+
+
+def has_keyword_indexes(client: QdrantClient, name: str, fields: tuple[str, ...]) -> bool:
+    """True when the collection can answer facets on ``fields`` (a payload index each; never in local mode)."""
+    return not is_local_mode(client) and set(fields) <= set(client.get_collection(name).payload_schema or {})
+
+
+def ensure_payload_indexes(client: QdrantClient, name: str) -> None:
+    """Create the keyword indexes the collection lacks (e.g. after a run killed right after creating it)."""
+    if is_local_mode(client):  # local mode scans every point anyway and warns about indexes
+        return
+    have = client.get_collection(name).payload_schema or {}
+    for field in KEYWORD_FIELDS:
+        if field not in have:
             client.create_payload_index(name, field, qm.PayloadSchemaType.KEYWORD)
+
+
+def optimize(client: QdrantClient, name: str) -> bool:
+    """Edge: vacuum deleted points (exact IDF again) and index big segments; a server and local mode need nothing."""
+    from pipelines.index.edge import EdgeClient
+
+    return client.optimize(name) if isinstance(client, EdgeClient) else False
+
+
+def local_mode_collection(settings: Settings) -> bool:
+    """True when ``qdrant_path`` holds a qdrant-client local-mode collection of ours (what Edge replaces)."""
+    meta = settings.qdrant_path / "meta.json"
+    if str(settings.qdrant_path) == MEMORY or not meta.is_file():
+        return False
+    try:
+        return settings.collection in (json.loads(meta.read_text(encoding="utf-8")).get("collections") or {})
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def point_id(segment_id: str) -> str:

