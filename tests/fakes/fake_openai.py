@@ -62,7 +62,7 @@ class _OpenAIHandler(ScriptedHandler):
             self.end_headers()
             return
         try:
-            reply = self.fake.next_reply()
+            reply = self.fake.next_reply(body)
         except ScriptExhausted:
             self.send_json(500, _error_body("fake openai: script exhausted", 500))
             return
