@@ -45,7 +45,7 @@ def seed_tools(index, session: SessionState, pre: OfflineTurn, profile: Profile)
     """The LLM's tools for this turn, holding what retrieval first found: the draft plan, the hits
     numbered for citing, the calls made (for the turn log), and the trip asked for as limits."""
     citations = Citations(hits=list(pre.citations.hits))
-    for hit in pre.tools.citations.hits:
+    for hit in pre.tools.citations.hits if citations.hits else []:  # found nothing to show: no filler either
         if len(citations.hits) >= HITS[profile]:
             break
         citations.number(hit)

@@ -10,6 +10,8 @@ ending in a place word (館, 夜市, 老街, 中心…) that no tool returned.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,9 +23,9 @@ from pipelines.intent.parser import parse_number
 
 # Words that end a place's name; longest first so 國家公園 wins over 公園.
 PLACE_SUFFIXES = sorted(
-    """古堡 城 樓 館 院 寺 宮 廟 祠 堂 殿 園 公園 國家公園 夜市 老街 街 市場 商圈 山 湖 潭 灣 島 岬 燈塔 步道 古道
-    瀑布 溫泉 農場 牧場 森林 遊樂區 樂園 園區 碼頭 漁港 港 橋 村 部落 大道 廣場 中心 劇院 書店 海灘 沙灘 濕地 古厝
-    故居 別館 紀念堂 百貨 文創""".split(),
+    """博物院 博物館 美術館 紀念館 古堡 城 樓 館 院 寺 宮 廟 祠 堂 殿 園 公園 國家公園 夜市 老街 街 市場 商圈
+    山 湖 潭 灣 島 岬 燈塔 步道 古道 瀑布 溫泉 農場 牧場 森林 遊樂區 樂園 園區 碼頭 漁港 港 橋 村 部落 大道 廣場
+    中心 劇院 書店 海灘 沙灘 濕地 古厝 故居 別館 紀念堂 百貨 文創""".split(),
     key=len,
     reverse=True,
 )
@@ -124,7 +126,10 @@ def invented_places(text: str, facts: Facts) -> list[str]:
 
 
 def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem], int | None]:
-    """Problems of one answer line, and the day section it leaves the answer in (「第 2 天」 opens day 2)."""
+    """Problems of one answer line, and the day section it leaves the answer in (「第 2 天」 opens day 2; a
+    blank line closes it, so a list of sources after the days is about no day)."""
+    if not line.strip():
+        return [], None
     problems: list[Problem] = []
     for name in invented_places(line, facts):
         problems.append(Problem("invented_place", f"提到了工具結果裡沒有的地點「{name}」"))
@@ -192,9 +197,10 @@ def _place_like(run: str) -> list[str]:
     """Specific-looking names in a run of CJK text: a place word at the end, cut after the last word that
     can stand before a name (「去」「的」「推薦」…); the longest name from each start."""
     names: dict[int, str] = {}
+    ends = _word_ends(run)
     for end in range(len(run), 0, -1):
         suffix = next((s for s in PLACE_SUFFIXES if run.endswith(s, 0, end)), None)
-        if suffix is None:
+        if suffix is None or end not in ends:  # 「城」 in 「城牆」 ends no name
             continue
         head = run[: end - len(suffix)]
         lead = _LEAD.match(head)
@@ -221,6 +227,28 @@ def _citation_problems(line: str, facts: Facts) -> list[Problem]:
         if near and place not in near:
             problems.append(Problem("wrong_citation", f"[{n}] 是「{place}」，不是「{near[0]}」"))
     return problems
+
+
+def _word_ends(run: str) -> set[int]:
+    """Where jieba's words end in a run of text: a place word must end a word, not start one."""
+    ends, at = set(), 0
+    for word in _jieba().cut(run):
+        at += len(word)
+        ends.add(at)
+    return ends
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (a second or more on a busy CPU), not inside the first answer."""
+    _word_ends("台南")
+
+
+@functools.cache
+def _jieba():
+    import jieba  # the sparse index's tokenizer; imported here so a turn without text never loads it
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
 
 
 def _trim_lead(run: str) -> str:

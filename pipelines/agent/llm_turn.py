@@ -21,6 +21,7 @@ from pipelines.agent.translator import Done, EventTranslator, Failed, pump_event
 from pipelines.agent.workflow import AiyoFunctionAgent
 from pipelines.core.events import AgentEvent, TextDelta
 from pipelines.core.settings import Settings
+from pipelines.core.text import estimate_tokens
 from pipelines.tools.turn_tools import TurnTools
 
 
@@ -67,7 +68,12 @@ async def run_attempt(run: Attempt) -> AsyncIterator[AgentEvent]:
         streaming=True,
         timeout=None,
     )
-    handler = workflow.run(user_msg=run.user_msg, chat_history=list(run.history), max_iterations=run.tool_rounds + 2)
+    handler = workflow.run(
+        user_msg=run.user_msg,
+        chat_history=list(run.history),
+        memory=_memory(run.settings.context_window),
+        max_iterations=run.tool_rounds + 2,
+    )
     queue: asyncio.Queue[Any] = asyncio.Queue()
     pump = asyncio.create_task(pump_events(handler, queue))
     try:
@@ -88,6 +94,18 @@ async def run_attempt(run: Attempt) -> AsyncIterator[AgentEvent]:
         run.calls += workflow.calls
         await stop_run(handler, pump)
         await aclose_llm(llm)
+
+
+def _memory(context_window: int) -> Any:
+    """The run's memory, counting tokens with our estimate: LlamaIndex's default loads tiktoken (seconds,
+    on the first turn) to trim a history we have already fitted to the context window."""
+    from llama_index.core.memory import ChatMemoryBuffer
+
+    return ChatMemoryBuffer.from_defaults(token_limit=2 * context_window, tokenizer_fn=_token_list)
+
+
+def _token_list(text: str) -> list[int]:
+    return [0] * estimate_tokens(text)
 
 
 async def _next(queue: asyncio.Queue[Any], run: Attempt, workflow: AiyoFunctionAgent) -> Any:

@@ -25,31 +25,24 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.agent.answer_gate import AnswerGate, Ungrounded
-from pipelines.agent.context import choose_profile, seed_tools, user_message
-from pipelines.agent.grounding import Facts, describe
+from pipelines.agent.answer_gate import Ungrounded
+from pipelines.agent.context import choose_profile
+from pipelines.agent.grounded_turn import GroundedTurn
+from pipelines.agent.grounding import describe, warm_up
 from pipelines.agent.health import BackendHealth
 from pipelines.agent.llm import FirstTokenTimeout, LLMChoice, choose_llm, describe_error
-from pipelines.agent.llm_turn import Attempt, TurnTimeout, run_attempt
+from pipelines.agent.llm_turn import TurnTimeout
 from pipelines.agent.offline import OfflineAgent, OfflineTurn
 from pipelines.agent.prompts import Prompts, load_prompts
-from pipelines.agent.session import SessionState, fit_history
-from pipelines.agent.translator import EventTranslator
+from pipelines.agent.session import SessionState
 from pipelines.agent.turnlog import TurnRecord, write_turn
-from pipelines.core.citations import Citations
 from pipelines.core.events import AgentEvent, FinalResult, Notice, TextDelta, ToolFinished
 from pipelines.core.models import Itinerary, SegmentHit
 from pipelines.core.ports import SegmentSource
 from pipelines.core.settings import Settings
-from pipelines.core.text import estimate_tokens
 from pipelines.intent.parser import merge_intent, parse_request
-from pipelines.planner.plan import MAX_DAYS
-from pipelines.tools.turn_tools import RESULT_BUDGET_TOKENS, TripLimits, TurnTools
 
 log = logging.getLogger(__name__)
-
-TOOL_SCHEMA_TOKENS = {"full": 700, "compact": 250}  # both tool schemas, measured with estimate_tokens
-RESULT_BUDGET = {"full": RESULT_BUDGET_TOKENS, "compact": 1200}  # tool results a turn may add
 
 
 @dataclass
@@ -139,21 +132,18 @@ class TravelAgent:
         pre: OfflineTurn | None = None
         if self.settings.retrieval_first:
             pre = await asyncio.to_thread(self.offline.answer, text, session)
-            turn.log.retrieval_first = True
-            tools = seed_tools(self.index, session, pre, self.profile)
-            _sync_session(session, tools.citations.hits, tools.itinerary)  # the UI shows them with the steps
-            for ev in pre.events:
-                yield ev
-        else:
-            tools = TurnTools(self.index, known=Citations(hits=list(session.hits)), limits=self._limits(text, session))
-        tools.result_budget = RESULT_BUDGET[self.profile]
-        translators: list[EventTranslator] = []
-        calls: list[dict[str, Any]] = []
+            turn.log.retrieval_first, turn.log.retrieval_calls = True, len(pre.tools.records)
+        llm = GroundedTurn(
+            self.settings, self.choice, self.prompts, self.profile, self.index, text, session, turn.started, pre
+        )
+        tools = llm.tools
+        _sync_session(session, tools.citations.hits, tools.itinerary)  # retrieval first: shown with its steps
+        for ev in pre.events if pre else []:
+            yield ev
         failure = answer = None
         try:
-            attempts = self._attempts(text, session, turn, tools, pre, translators, calls)
-            async with contextlib.aclosing(attempts):  # closing the turn closes the HTTP stream, now
-                async for ev in attempts:
+            async with contextlib.aclosing(llm.answer()) as events:  # closing the turn closes the HTTP stream
+                async for ev in events:
                     if isinstance(ev, str):
                         answer = ev
                         continue
@@ -166,9 +156,9 @@ class TravelAgent:
         except Exception as err:  # any LLM/transport failure: the offline agent finishes the turn
             log.warning("LLM turn failed (%s): %r", self.backend, err)
             failure, turn.log.error = self._failure_text(err), f"{type(err).__name__}: {err}"[:500]
-            if not isinstance(err, UnicodeError):
+            if not isinstance(err, UnicodeError):  # the message, not the backend
                 self.health.record_failure(failure)
-        self._count(turn, tools, translators, calls)
+        llm.record(turn.log)
         if failure is not None or answer is None:
             turn.log.outcome, turn.log.fallback = "fallback", True
             session.itinerary, session.hits = kept
@@ -177,55 +167,12 @@ class TravelAgent:
                 yield ev
             return
         self.health.record_success()
+        turn.log.outcome = llm.outcome
         asked = parse_request(text, self.index.cities())
         session.request = pre.request if pre is not None else merge_intent(session.request, asked)
         if tools.itinerary is not None and session.request:
             session.request.days = len(tools.itinerary.days)
         yield self._finish(turn, session, text, answer, tools.citations.hits, tools.itinerary)
-
-    async def _attempts(
-        self, text, session, turn, tools: TurnTools, pre, translators: list[EventTranslator], calls: list
-    ) -> AsyncIterator[AgentEvent | str]:
-        """The first attempt and, for an ungrounded answer, the corrective ones; yields the events, then
-        the grounded answer (a str). Raises the last ``Ungrounded`` or the LLM's error."""
-        system = self.prompts.system(
-            self.profile,
-            max_tool_rounds=self.settings.max_tool_rounds,
-            max_days=MAX_DAYS,
-            cities="、".join(self.index.cities()),
-        )
-        user_msg = user_message(self.prompts, text, tools, session, pre, self.profile)
-        history = self._history(session, system, user_msg)
-        first_call = len(pre.events) // 2 if pre else 0
-        for attempt in range(1 + self.settings.grounding_retries):
-            translator = EventTranslator(turn.started, first_call=first_call)
-            translators.append(translator)
-            gate = AnswerGate(lambda: self._facts(tools, session, pre), lambda: bool(tools.citations.hits))
-            rounds = self.settings.max_tool_rounds if attempt == 0 or not tools.citations.hits else 0
-            run = Attempt(
-                self.settings, self.choice, system, tools, user_msg, history, translator, gate,
-                deadline=turn.started + self.settings.turn_timeout_s, tool_rounds=rounds,
-                compact=self.profile == "compact", calls=calls,
-            )  # fmt: skip
-            try:
-                async with contextlib.aclosing(run_attempt(run)) as events:
-                    async for ev in events:
-                        yield ev
-            except Ungrounded as err:
-                turn.log.problems.append(describe(err.problems, 5))
-                turn.log.removed_citations += gate.removed_citations
-                if attempt == self.settings.grounding_retries:
-                    raise
-                if err.shown:
-                    yield Notice(message=self.prompts.text("llm.notices.regrounding", why=describe(err.problems, 1)))
-                first_call = translator.calls_made
-                retry = self._retry_text(err, tools, session, pre)
-                user_msg = f"{user_message(self.prompts, text, tools, session, pre, self.profile)}\n\n{retry}"
-                continue
-            turn.log.removed_citations += gate.removed_citations
-            turn.log.outcome = "llm" if attempt == 0 else "llm_retry"
-            yield gate.answer
-            return
 
     async def _offline(
         self, text: str, session: SessionState, turn: _Turn, error: str | None = None, pre: OfflineTurn | None = None
@@ -274,49 +221,12 @@ class TravelAgent:
             return self.prompts.text("notices.message_too_long", n=len(text), max=self.settings.max_message_chars)
         return None
 
-    def _limits(self, text: str, session: SessionState) -> TripLimits:
-        request = merge_intent(session.request, parse_request(text, self.index.cities()))
-        return TripLimits(days=request.days, cities=tuple(request.cities))
-
-    def _facts(self, tools: TurnTools, session: SessionState, pre: OfflineTurn | None) -> Facts:
-        known = [h.place for h in session.hits if h.place]
-        if pre is not None:
-            known += [h.place for h in pre.tools.citations.hits if h.place]
-        itinerary = tools.itinerary or session.itinerary
-        return Facts(hits=list(tools.citations.hits), itinerary=itinerary, known_places=known, days=tools.limits.days)
-
-    def _retry_text(self, err: Ungrounded, tools: TurnTools, session: SessionState, pre) -> str:
-        days = self._facts(tools, session, pre).days
-        hint = self.prompts.text("llm.retry_days", days=days) if days else ""
-        return self.prompts.text("llm.retry", problems=describe(err.problems, 3), days=hint)
-
-    def _history(self, session: SessionState, system: str, user_msg: str) -> list[Any]:
-        """History gets what the context window leaves after the fixed parts; the system prompt, tool
-        schemas and this turn's data are always sent, so they are never the ones squeezed out."""
-        from llama_index.core.llms import ChatMessage
-
-        s = self.settings
-        fixed = estimate_tokens(system) + estimate_tokens(user_msg) + TOOL_SCHEMA_TOKENS[self.profile]
-        free = s.context_window - s.max_tokens - fixed - RESULT_BUDGET[self.profile]
-        budget = max(0, min(s.memory_tokens, free))
-        return [ChatMessage(role=t.role, content=t.content) for t in fit_history(session.history, budget)]
-
     def _failure_text(self, err: BaseException) -> str:
         if isinstance(err, TurnTimeout):
             return self.prompts.text("notices.turn_timeout", seconds=f"{err.seconds:g}")
         if isinstance(err, FirstTokenTimeout):
             return self.prompts.text("llm.notices.first_token", seconds=f"{err.seconds:g}")
         return describe_error(err, self.choice)
-
-    def _count(self, turn: _Turn, tools: TurnTools, translators: list[EventTranslator], calls: list) -> None:
-        log_ = turn.log
-        log_.tool_calls, log_.prompt_profile = list(tools.records), self.profile
-        log_.llm_rounds = sum(t.rounds for t in translators)
-        reported = [t.prompt_tokens for t in translators if t.prompt_tokens is not None]
-        log_.prompt_tokens = sum(reported) if reported else None
-        done = [t.completion_tokens for t in translators if t.completion_tokens is not None]
-        log_.completion_tokens = sum(done) if done else None
-        log_.prompt_tokens_est = sum(c["prompt_tokens_est"] for c in calls) if calls else None
 
     def _finish(
         self,
@@ -374,7 +284,10 @@ def _ms(since: float) -> float:
 
 def build_agent(settings: Settings, index: SegmentSource) -> TravelAgent:
     """The agent for these settings: backend chosen (and probed, for ``auto``) once, here."""
-    return TravelAgent(settings, index, choose_llm(settings), load_prompts(settings.prompts_dir))
+    agent = TravelAgent(settings, index, choose_llm(settings), load_prompts(settings.prompts_dir))
+    if agent.backend != "offline":
+        warm_up()  # the answer gate's word splitter, loaded before a turn waits on it
+    return agent
 
 
 def run_turn(agent: TravelAgent, message: str, session: SessionState) -> FinalResult:

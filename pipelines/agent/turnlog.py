@@ -47,6 +47,7 @@ class TurnRecord(BaseModel):
     problems: list[str] = Field(default_factory=list, description="why answers were not grounded, per attempt")
     removed_citations: list[int] = Field(default_factory=list, description="[n] removed: they pointed at nothing")
     retrieval_first: bool = Field(default=False, description="the parsed request's tools ran before the LLM")
+    retrieval_calls: int = Field(default=0, description="how many of tool_calls retrieval first made (the rest: model)")
     prompt_profile: str | None = None
     prompt_tokens_est: int | None = Field(default=None, description="estimated prompt tokens over the LLM calls")
 

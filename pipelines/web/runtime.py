@@ -108,6 +108,7 @@ class AppRuntime:
             "backend": getattr(agent, "backend", None),
             "model": getattr(agent, "model", None),
             "reason": getattr(agent, "reason", None),
+            "llm_health": agent.health_status() if hasattr(agent, "health_status") else None,
             "uptime_s": round(time.time() - self.started_at, 1),
         }
 

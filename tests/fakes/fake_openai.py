@@ -186,8 +186,9 @@ class FakeOpenAI(FakeServer):
         script: list[Reply] | None = None,
         api_key: str | None = None,
         streams_tool_calls: bool = True,
+        responder=None,
     ):
-        super().__init__(models, script)
+        super().__init__(models, script, responder)
         self.api_key = api_key
         # False: as llama.cpp's server with --chat_format chatml-function-calling, a streamed request
         # that offers tools gets "200 OK" and an empty body; the same request unstreamed works

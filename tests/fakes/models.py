@@ -70,7 +70,7 @@ def hung_model(body: dict[str, Any]) -> Reply:
 
 
 def endless_model(body: dict[str, Any]) -> Reply:
-    return Reply(text=["台南", "真的", "很好玩", "，"], chunk_delay=0.01, forever=True)
+    return Reply(text=["台南", "真的", "很好玩。"], chunk_delay=0.01, forever=True)
 
 
 def huge_argument_model(body: dict[str, Any]) -> Reply:
