@@ -111,6 +111,8 @@ def _hit_line(n: int, hit: SegmentHit, profile: Profile) -> str:
     excerpt = _safe(shorten(hit.text, EXCERPT[profile], flat=True))
     tags = "、".join(hit.tags[:3])
     place = _safe(hit.place or hit.title)
+    if profile == "compact":  # no ids: a small model copies them into the answer; plan_itinerary takes names too
+        return f"[{n}] {place}（{hit.city or ''}）：{excerpt}"
     return f"[{n}] {place}（{hit.city or ''}）影片 {fmt_span(hit)}｜id {hit.segment_id}｜{tags}｜{excerpt}"
 
 

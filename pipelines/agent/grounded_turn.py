@@ -63,14 +63,11 @@ class GroundedTurn:
         self.tools.result_budget = RESULT_BUDGET[self.profile]
 
     async def answer(self) -> AsyncIterator[AgentEvent | str]:
-        system = self.prompts.system(
-            self.profile,
-            max_tool_rounds=self.settings.max_tool_rounds,
-            max_days=MAX_DAYS,
-            cities="、".join(self.index.cities()),
-        )
+        system = self._system()
         user_msg = self._user_message()
         history = self._history(system, user_msg)
+        if self._system_in_user():  # the model has no system role: its rules open the message instead
+            system, user_msg = "", f"{system}\n\n{user_msg}"
         first_call = len(self.pre.events) // 2 if self.pre else 0
         retries = self.settings.grounding_retries
         for attempt in range(1 + retries):
@@ -97,6 +94,8 @@ class GroundedTurn:
                     yield Notice(message=self.prompts.text("llm.notices.regrounding", why=describe(err.problems, 1)))
                 first_call = translator.calls_made
                 user_msg = f"{self._user_message()}\n\n{self._retry_text(err)}"
+                if not system:
+                    user_msg = f"{self._system()}\n\n{user_msg}"
                 continue
             self.removed_citations += gate.removed_citations
             self.outcome = "llm" if attempt == 0 else "llm_retry"
@@ -121,6 +120,19 @@ class GroundedTurn:
         log.prompt_tokens = _sum(t.prompt_tokens for t in self.translators)
         log.completion_tokens = _sum(t.completion_tokens for t in self.translators)
         log.prompt_tokens_est = _sum(c["prompt_tokens_est"] for c in self.calls)
+
+    def _system(self) -> str:
+        return self.prompts.system(
+            self.profile,
+            max_tool_rounds=self.settings.max_tool_rounds,
+            max_days=MAX_DAYS,
+            cities="、".join(self.index.cities()),
+        )
+
+    def _system_in_user(self) -> bool:
+        if self.settings.system_in_user is not None:
+            return self.settings.system_in_user
+        return "gemma" in (self.choice.model or "").lower()
 
     def _user_message(self) -> str:
         return user_message(self.prompts, self.text, self.tools, self.session, self.pre, self.profile)

@@ -43,6 +43,8 @@ _LEAD = re.compile(
     r".*(?:打卡|的|和|跟|與|或|及|到|去|在|逛|吃|看|從|往|再|就|也|還|先|後|來|是|有|個|座|間|家|條|處|可以|推薦|前往|參觀|造訪"
     r"|走訪|順遊|接著|然後|最後|附近|周邊|一下|一趟|特色|知名|有名|人氣|熱門|在地|傳統|老字號|文青|網美|必訪|必去|超|很|最)"
 )
+# What only the data handed to the model looks like: segment ids, our delimiters, chat-template tokens.
+_RAW_DATA = re.compile(r"[a-z]{2}-[a-z0-9-]+#\d{2,3}|<<<|<<SYS>>|<\|[a-z_]+\|>|｜id\b|\bsegment_id\b", re.I)
 _LABEL_END = re.compile(r"[。！？!?；;，,、→\n]")
 _NAME_RUN = re.compile(r"[\u3400-\u9fff0-9A-Za-z]+")
 _CORE_PREFIX = re.compile(r"^(?:國立|市立|縣立|台灣|台北市立|高雄市立)")
@@ -61,7 +63,7 @@ _SCHEDULE_WORDS = (
 class Problem:
     """Why an answer (or a line of it) is not grounded; ``text`` is zh-TW for the model and the log."""
 
-    code: str  # invented_place, wrong_citation, schedule_place, day_count, wrong_day, no_place, no_citation, empty
+    code: str  # invented_place wrong_citation schedule_place day_count wrong_day raw_data no_place no_citation empty
     text: str
 
 
@@ -131,6 +133,8 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
     if not line.strip():
         return [], None
     problems: list[Problem] = []
+    if leak := _RAW_DATA.search(line):
+        problems.append(Problem("raw_data", f"回答裡有給程式看的資料「{leak.group(0)}」（片段 id 或資料格式）"))
     for name in invented_places(line, facts):
         problems.append(Problem("invented_place", f"提到了工具結果裡沒有的地點「{name}」"))
     problems += _citation_problems(line, facts)

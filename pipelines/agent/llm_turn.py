@@ -59,7 +59,7 @@ async def run_attempt(run: Attempt) -> AsyncIterator[AgentEvent]:
         description="AIYO travel agent",
         llm=llm,
         tools=run.tools.function_tools(compact=run.compact),
-        system_prompt=run.system,
+        system_prompt=run.system or None,
         max_tool_rounds=run.tool_rounds,
         max_reply_chars=run.settings.max_reply_chars,
         max_tool_args_chars=run.settings.max_tool_args_chars,

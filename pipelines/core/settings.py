@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         gt=0,
         description="auto: a model whose name gives at most this many parameters (1.5b, 270m) gets the compact profile",
     )
+    system_in_user: bool | None = Field(
+        default=None,
+        description="send the system prompt at the start of the user message, for models without a system role "
+        "(Gemma; llama.cpp's gemma chat format drops system messages); unset: on for Gemma models",
+    )
     first_token_timeout_s: float = Field(
         default=60.0, gt=0, description="an LLM call that streams nothing for this long is given up"
     )

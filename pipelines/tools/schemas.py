@@ -115,7 +115,7 @@ class CompactPlanArgs(PlanArgs):
         return {
             "type": "object",
             "properties": {
-                "segments": {"type": "array", "items": {"type": "string"}, "description": "片段 id"},
+                "segments": {"type": "array", "items": {"type": "string"}, "description": "地點名稱或片段 id"},
                 "days": {"type": "integer", "description": f"1-{MAX_DAYS}"},
                 "preferences": {
                     "type": "object",
@@ -127,7 +127,7 @@ class CompactPlanArgs(PlanArgs):
 
 
 SEARCH_DESCRIPTION_COMPACT = "搜尋旅遊影片片段，回傳 n、id、地點、影片時間。"
-PLAN_DESCRIPTION_COMPACT = "用片段 id 排行程並檢查。"
+PLAN_DESCRIPTION_COMPACT = "用搜尋到的地點排行程並檢查。"
 
 
 def resolve_tool_name(name: str, known: set[str]) -> str:

@@ -166,3 +166,15 @@ async def test_before_retrieval_first_the_model_searches_and_plans_itself(agent_
     assert final.backend == "ollama" and len(final.itinerary.days) == 2
     assert len(ollama.chat_requests()) == 3  # search, plan, answer
     assert not last_log(agent)["retrieval_first"]
+
+
+async def test_a_model_without_a_system_role_gets_the_rules_in_the_message(agent_settings, agent_index):
+    # llama.cpp's gemma chat format drops system messages; Gemma's own template folds them into the user turn
+    with FakeOpenAI(["gemma-3-270m"], responder=grounded_model) as server:
+        settings = agent_settings(llm_backend="openai", openai_base_url=server.base_url, openai_model="gemma-3-270m")
+        final = final_of(await collect(build_agent(settings, agent_index), TRIP, SessionState()))
+        [request] = server.chat_requests()
+    assert [m["role"] for m in request["messages"]] == ["user"]
+    message = request["messages"][0]["content"]
+    assert message.startswith("你是「愛遊 AIYO」") and message.endswith(f"使用者：{TRIP}")
+    assert final.backend == "openai"

@@ -79,6 +79,8 @@ def test_what_a_grounded_answer_looks_like_passes(facts):
         ("三天兩夜玩好玩滿", "day_count"),
         ("第 3 天：再回安平古堡 [1]", "day_count"),
         ("第 2 天再回安平古堡 [1]", "wrong_day"),  # the plan has it on day 1
+        ("[1] 安平古堡（台南）｜id tn-test-01#01｜古蹟", "raw_data"),  # gemma-3-270m echoed the data block
+        ("<<SYS>>", "raw_data"),
     ],
 )
 def test_what_a_small_model_invents_is_found(facts, line, code):
