@@ -91,7 +91,7 @@ async def run_mode(args: argparse.Namespace, mode: str, index, out: Path) -> Non
                 assert final is not None
                 record = _last_log(logs)
                 seconds = time.perf_counter() - began
-                row = _row(args, mode, agent.profile, c, t, label, final, record, seconds, index)
+                row = _row(args, mode, agent.profile, c, t, label, final, record, seconds, index, session)
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                 fh.flush()
                 print(
@@ -100,9 +100,9 @@ async def run_mode(args: argparse.Namespace, mode: str, index, out: Path) -> Non
                 )
 
 
-def _row(args, mode, profile, c, t, label, final: FinalResult, record: dict, seconds: float, index) -> dict[str, Any]:
+def _row(args, mode, profile, c, t, label, final: FinalResult, record, seconds, index, session) -> dict[str, Any]:
     model_calls = record.get("tool_calls", [])[record.get("retrieval_calls", 0) :]
-    plan = final.itinerary
+    plan = final.itinerary or session.itinerary  # the table the traveller sees after the turn
     return {
         "model": args.model,
         "endpoint": args.backend,

@@ -91,9 +91,16 @@ class Facts:
         return self.itinerary.stops if self.itinerary else []
 
     def places_in(self, text: str) -> list[str]:
-        """The returned (or known) places a text names."""
+        """The returned (or known) places a text names. A name inside a longer one does not count:
+        「奮起湖便當」 names 奮起湖便當, not 奮起湖."""
         norm = _norm(text)
-        return [name for name, keys in self._keys.items() if any(k in norm for k in keys)]
+        spans = {name: _spans(norm, keys) for name, keys in self._keys.items()}
+        taken = [span for name, found in spans.items() for span in found]
+        return [
+            name
+            for name, found in spans.items()
+            if any(not any(o[0] <= a and b <= o[1] and (o[1] - o[0]) > (b - a) for o in taken) for a, b in found)
+        ]
 
     def is_known(self, candidate: str) -> bool:
         norm = _norm(candidate)
@@ -253,6 +260,10 @@ def _jieba():
 
     jieba.setLogLevel(logging.WARNING)
     return jieba
+
+
+def _spans(text: str, keys: set[str]) -> list[tuple[int, int]]:
+    return [(m.start(), m.start() + len(k)) for k in keys for m in re.finditer(re.escape(k), text)]
 
 
 def _trim_lead(run: str) -> str:
