@@ -174,3 +174,19 @@ def test_an_answer_copied_from_the_plan_passes_and_any_invented_stop_fails(picks
     with pytest.raises(Ungrounded):
         g2 = gate(facts)
         g2.feed("\n".join(lines) + f"\n15:00–16:00 {invented}{suffix} [1]\n")
+
+
+def test_a_name_inside_a_longer_returned_name_is_that_longer_place():
+    lake, lunch = hit(1, "奮起湖"), hit(2, "奮起湖便當")
+
+    def day(n: int, stop: SegmentHit) -> DayPlan:
+        item = ItineraryItem(
+            segment_id=stop.segment_id, place=stop.place, city="嘉義", start="09:00", end="10:00", visit_minutes=60
+        )
+        return DayPlan(day=n, city="嘉義", items=[item])
+
+    plan = Itinerary(days=[day(1, lake), day(2, lunch)])
+    facts = Facts(hits=[lake, lunch], itinerary=plan)
+    assert facts.places_in("中午吃奮起湖便當 [2]") == ["奮起湖便當"]
+    assert codes("12:00 奮起湖便當 [2]", facts, day=2) == []  # not 「奮起湖 is on day 1」
+    assert codes("奮起湖便當 [1]", facts) == ["wrong_citation"]
