@@ -33,6 +33,7 @@ from pathlib import Path
 
 import yaml
 
+from bench.support import load_conversations, med, mock_index, pct
 from pipelines.agent.session import SessionState
 from pipelines.agent.travel_agent import build_agent
 from pipelines.core.events import FinalResult, TextDelta
@@ -127,8 +128,6 @@ def overhead(backend: str, index, runs: int, with_tool: bool, logs: Path) -> tup
 
 def retrieval_first(index, logs: Path) -> list[dict]:
     """Each labelled conversation, per model policy, profile and mode: rounds, prompt tokens, outcome."""
-    from bench.agent_real import load_conversations
-
     rows = []
     for policy, name in ((grounded_model, "protocol-following"), (lazy_model, "lazy (invents)")):
         for profile in ("full", "compact"):
@@ -187,31 +186,10 @@ def offline_latency(index, logs: Path) -> list[float]:
     return times
 
 
-def mock_index():
-    from llama_index.core.embeddings import MockEmbedding
-    from qdrant_client import QdrantClient
-
-    from pipelines.index.segment_index import SegmentIndex
-
-    settings = Settings(qdrant_path=Path(":memory:"), qdrant_url=None)
-    index = SegmentIndex(QdrantClient(":memory:"), settings, embedder=MockEmbedding(embed_dim=384))
-    index.ingest(progress=False)
-    return index
-
-
 def real_index():
     from pipelines.index.segment_index import open_index
 
     return open_index(Settings(), progress=True)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def med(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 def report(

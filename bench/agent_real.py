@@ -25,9 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from bench.agent import mock_index, pct
+from bench.support import load_conversations, mock_index, pct
 from pipelines.agent.grounding import Facts, check_line
 from pipelines.agent.session import SessionState
 from pipelines.agent.travel_agent import build_agent
@@ -36,23 +34,8 @@ from pipelines.core.events import FinalResult
 from pipelines.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-TURNS = ROOT / "bench" / "real_turns.yaml"
 RESULTS = ROOT / "bench" / "reports" / "agent_real"
 REPORT = ROOT / "bench" / "reports" / "agent_real.md"
-
-
-def load_conversations(limit: int | None = None) -> list[list[dict[str, Any]]]:
-    """The labelled conversations, cut after ``limit`` turns in all."""
-    conversations = yaml.safe_load(TURNS.read_text(encoding="utf-8"))
-    if limit is None:
-        return conversations
-    out, left = [], limit
-    for conv in conversations:
-        if left <= 0:
-            break
-        out.append(conv[:left])
-        left -= len(out[-1])
-    return out
 
 
 def settings_for(args: argparse.Namespace, mode: str, logs: Path) -> Settings:
