@@ -55,7 +55,8 @@ _TRIP_LENGTH = re.compile(rf"({_NUMBER})\s*[天日]\s*{_NUMBER}\s*夜|({_NUMBER}
 # A time-led line about these names no sight: meals, rest, getting around.
 _SCHEDULE_WORDS = (
     "午餐", "晚餐", "早餐", "用餐", "吃飯", "休息", "午休", "移動", "交通", "出發", "集合", "入住", "check", "退房",
-    "自由活動", "返回", "回程", "回到", "抵達", "搭車", "開車", "散步", "結束", "晚上", "宵夜", "下午茶",
+    "自由", "返回", "回程", "回到", "抵達", "搭車", "開車", "散步", "結束", "晚上", "宵夜", "下午茶", "逛逛",
+    "逛街", "購物", "拍照", "起床", "早起",
 )  # fmt: skip
 
 
