@@ -9,6 +9,7 @@ rounds that offer tools (qwen3 can swallow a tool call while thinking).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -111,6 +112,9 @@ class AiyoFunctionAgent(FunctionAgent):
                         progress=bool(delta or thinking or args),
                     )
                 )
+                # chunks already buffered do not suspend the loop: yield, so a model that streams fast
+                # (or a megabyte of arguments) never starves /health or other sessions
+                await asyncio.sleep(0)
         return last
 
     @step

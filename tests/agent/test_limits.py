@@ -33,6 +33,14 @@ def vllm():
         yield server
 
 
+async def warm_up(agent, server) -> None:
+    """One short turn first (default limits): a process's first turn pays for imports, which is not what
+    these tests time."""
+    server.add(Reply(text="暖身。"))
+    assert final_of(await collect(agent, "你好", SessionState())).backend == "openai"
+    server.requests.clear()
+
+
 def openai_agent(agent_settings, index, server, **overrides):
     settings = agent_settings(llm_backend="openai", openai_base_url=server.base_url, **overrides)
     return build_agent(settings, index)
@@ -40,8 +48,9 @@ def openai_agent(agent_settings, index, server, **overrides):
 
 async def test_the_wall_clock_limit_holds_while_events_keep_coming(agent_settings, agent_index, vllm):
     # the old loop took queued events for ever: a 20 s limit ran 38 s
-    vllm.responder = endless_model
+    await warm_up(openai_agent(agent_settings, agent_index, vllm, retrieval_first=False), vllm)
     agent = openai_agent(agent_settings, agent_index, vllm, turn_timeout_s=3.0, retrieval_first=False)
+    vllm.responder = endless_model
     began = time.perf_counter()
     events = await collect(agent, "台南一日遊", SessionState())
     took = time.perf_counter() - began
@@ -61,8 +70,7 @@ async def test_a_reply_past_the_size_cap_is_given_up(agent_settings, agent_index
 
 async def test_a_huge_tool_argument_neither_stalls_the_server_nor_the_turn(agent_settings, agent_index, vllm):
     agent = openai_agent(agent_settings, agent_index, vllm, retrieval_first=False)
-    vllm.add(Reply(text="暖身。"))
-    await collect(agent, "你好", SessionState())  # first-turn imports are not what this test measures
+    await warm_up(agent, vllm)
     vllm.responder = huge_argument_model  # 60,000 characters in 12-character fragments
     gaps: list[float] = []
 
