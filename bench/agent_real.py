@@ -61,9 +61,9 @@ async def run_mode(args: argparse.Namespace, mode: str, index, out: Path) -> Non
     logs = Path(tempfile.mkdtemp(prefix=f"aiyo-real-{mode}-"))
     agent = build_agent(settings_for(args, mode, logs), index)
     assert agent.backend == args.backend, f"backend not reachable: {agent.reason}"
-    conversations = load_conversations(args.limit)
+    conversations = load_conversations(args.limit, skip=args.from_conversation)
     with out.open("a", encoding="utf-8") as fh:
-        for c, conv in enumerate(conversations):
+        for c, conv in enumerate(conversations, start=args.from_conversation):
             session = SessionState()
             for t, label in enumerate(conv):
                 began = time.perf_counter()
@@ -250,6 +250,8 @@ def main() -> int:
     parser.add_argument("--backend", choices=["openai", "ollama"], default="openai")
     parser.add_argument("--modes", default="before,after")
     parser.add_argument("--limit", type=int, default=None, help="run only the first N turns")
+    parser.add_argument("--from-conversation", type=int, default=0, help="start at this conversation (0-based)")
+    parser.add_argument("--part", default="", help="name the results file apart (runs of one model and mode add up)")
     parser.add_argument("--context-window", type=int, default=4096)
     parser.add_argument("--max-tokens", type=int, default=384)
     parser.add_argument("--turn-timeout", type=float, default=900.0)
@@ -263,7 +265,7 @@ def main() -> int:
         index = mock_index()
         slug = re.sub(r"[^A-Za-z0-9.-]+", "-", args.model).strip("-")
         for mode in args.modes.split(","):
-            out = RESULTS / f"{slug}-{mode}.jsonl"
+            out = RESULTS / f"{slug}-{mode}{'-' + args.part if args.part else ''}.jsonl"
             out.unlink(missing_ok=True)
             asyncio.run(run_mode(args, mode, index, out))
     print(write_report())

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TURNS = ROOT / "bench" / "real_turns.yaml"
 
 
-def load_conversations(limit: int | None = None) -> list[list[dict[str, Any]]]:
-    """The labelled conversations of bench/real_turns.yaml, cut after ``limit`` turns in all."""
-    conversations = yaml.safe_load(TURNS.read_text(encoding="utf-8"))
+def load_conversations(limit: int | None = None, skip: int = 0) -> list[list[dict[str, Any]]]:
+    """The labelled conversations of bench/real_turns.yaml from the ``skip``-th, cut after ``limit`` turns."""
+    conversations = yaml.safe_load(TURNS.read_text(encoding="utf-8"))[skip:]
     if limit is None:
         return conversations
     out, left = [], limit
