@@ -28,6 +28,7 @@ from pipelines.core.text import estimate_tokens
 from pipelines.tools.schemas import BROKEN_ARGUMENTS_KEY, resolve_tool_name, unknown_tool_message
 
 ROUNDS_KEY = "aiyo_tool_rounds"
+CALL_TEXT = " "  # the text of an assistant message that only calls tools
 ORDER_KEY = "aiyo_tool_call_order"
 
 
@@ -78,6 +79,7 @@ class AiyoFunctionAgent(FunctionAgent):
                 ]
                 await self._as_native_call(ctx, out.tool_calls)
         if out.tool_calls:
+            await self._give_text(ctx)
             await ctx.store.set(ROUNDS_KEY, rounds + 1)
             await ctx.store.set(ORDER_KEY, [c.tool_id for c in out.tool_calls])
         return out
@@ -153,13 +155,24 @@ class AiyoFunctionAgent(FunctionAgent):
         """Replace the JSON-text reply in the scratchpad by a native tool-call message, so the tool
         results that follow are well-formed for OpenAI-compatible servers too."""
         scratchpad: list[ChatMessage] = await ctx.store.get(self.scratchpad_key, default=[])
-        blocks: list[Any] = [TextBlock(text="")]
+        blocks: list[Any] = [TextBlock(text=CALL_TEXT)]
         blocks += [
             ToolCallBlock(tool_call_id=c.tool_id, tool_name=c.tool_name, tool_kwargs=c.tool_kwargs) for c in calls
         ]
         if scratchpad:
             scratchpad[-1] = ChatMessage(role="assistant", blocks=blocks)
             await ctx.store.set(self.scratchpad_key, scratchpad)
+
+    async def _give_text(self, ctx) -> None:
+        """A tool-call message with empty text goes out with ``content: null``, which llama.cpp's server
+        refuses (500, "Input should be a valid string"); a blank keeps every server content."""
+        scratchpad: list[ChatMessage] = await ctx.store.get(self.scratchpad_key, default=[])
+        if not scratchpad or (scratchpad[-1].content or "").strip():
+            return
+        message = scratchpad[-1]
+        blocks = [b for b in message.blocks if not isinstance(b, TextBlock)]
+        scratchpad[-1] = message.model_copy(update={"blocks": [TextBlock(text=CALL_TEXT), *blocks]})
+        await ctx.store.set(self.scratchpad_key, scratchpad)
 
     async def _count_call(self, ctx, llm_input: Sequence[ChatMessage], tools: Sequence[Any]) -> None:
         """What this call puts in the prompt, estimated (servers without usage reports still get a number)."""

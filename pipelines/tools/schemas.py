@@ -150,7 +150,7 @@ def unknown_tool_message(name: str, known: list[str]) -> str:
 def clip(value: Any, limit: int = 200) -> Any:
     """Arguments as recorded in events and logs: long strings and lists cut, huge numbers described."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
-        return f"（{value.bit_length() * 3 // 10} 位數的數字）"
+        return f"（約 {int(abs(value).bit_length() * 0.30103) + 1} 位數的數字）"  # str() refuses 4,300+ digits
     if isinstance(value, str):
         return shorten(value, limit)
     if isinstance(value, list):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_CITED = re.compile(r"^\s*\[?(\d{1,3})\]?\s*$")
+_CITED_SUFFIX = re.compile(r"\s*\[\d{1,3}\]\s*$")
 RESULT_BUDGET_TOKENS = 2500  # search results a turn may put in the context window
 EXCERPT_CHARS = 90
 
@@ -232,11 +235,17 @@ class TurnTools:
         return [], unknown
 
     def _by_place(self, ref: str) -> SegmentHit | None:
+        """The hit a model meant: its id, its citation number (「[6]」), or its place written as the answer
+        writes it (「安平古堡 [6]」)."""
+        if m := _CITED.match(ref):
+            n = int(m.group(1))
+            return self.citations.hits[n - 1] if 1 <= n <= len(self.citations.hits) else None
+        name = _CITED_SUFFIX.sub("", ref).strip()
         for pool in (self.citations, self.known):
             if pool.by_id(ref):
                 return None
             for hit in pool.hits:
-                if ref in (hit.place, hit.title):
+                if name in (hit.place, hit.title):
                     return hit
         return None
 

@@ -161,3 +161,23 @@ async def test_a_server_that_cannot_stream_tool_calls_is_asked_unstreamed(agent,
     assert_cites_only_hits(final)
     streamed = [r.get("stream", False) for r in vllm.chat_requests()]
     assert streamed == [True, False, False]  # one empty streamed try, then unstreamed for the turn
+
+
+async def test_a_llama_cpp_server_gets_a_string_for_every_message(agent_settings, agent_index):
+    # llama.cpp's server answers a message with "content": null by a 500: seen with Qwen2.5-Coder-1.5B,
+    # whose <tool_call> text AIYO turned into a native call with empty text
+    with FakeOpenAI([OPENAI_MODEL], strict_messages=True) as server:
+        plan = {"name": "plan_itinerary", "arguments": {"segments": ["[1]", "赤崁樓 [3]"], "days": 1}}
+        call = f"<tool_call>\n{json.dumps(plan, ensure_ascii=False)}\n</tool_call>"
+        server.add(
+            Reply(tool_calls=[{"name": "search_segments", "arguments": {"query": "安平 古蹟", "city": "台南"}}]),
+            Reply(text=call),
+            Reply(text="09:00 安平古堡 [1]，接著去赤崁樓 [3]。"),
+        )
+        settings = agent_settings(llm_backend="openai", openai_base_url=server.base_url, retrieval_first=False)
+        events = await collect(build_agent(settings, agent_index), "台南一日遊", SessionState())
+        assert all(r.get("content") is not None for q in server.chat_requests() for r in q["messages"])
+    final = final_of(events)
+    assert final.backend == "openai" and [e.ok for e in finished(events)] == [True, True]
+    # the plan took citation numbers and names as the answer writes them
+    assert {s.place for s in final.itinerary.stops} == {"安平古堡", "赤崁樓"}
