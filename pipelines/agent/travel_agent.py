@@ -131,8 +131,11 @@ class TravelAgent:
         kept = (session.itinerary, list(session.hits))
         pre: OfflineTurn | None = None
         if self.settings.retrieval_first:
-            pre = await asyncio.to_thread(self.offline.answer, text, session)
-            turn.log.retrieval_first, turn.log.retrieval_calls = True, len(pre.tools.records)
+            try:
+                pre = await asyncio.to_thread(self.offline.answer, text, session)
+                turn.log.retrieval_first, turn.log.retrieval_calls = True, len(pre.tools.records)
+            except Exception:  # a bug in the offline agent must not cost the turn: the model searches itself
+                log.exception("retrieval first failed")
         llm = GroundedTurn(
             self.settings, self.choice, self.prompts, self.profile, self.index, text, session, turn.started, pre
         )

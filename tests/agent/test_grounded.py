@@ -178,3 +178,21 @@ async def test_a_model_without_a_system_role_gets_the_rules_in_the_message(agent
     message = request["messages"][0]["content"]
     assert message.startswith("你是「愛遊 AIYO」") and message.endswith(f"使用者：{TRIP}")
     assert final.backend == "openai"
+
+
+async def test_a_lone_surrogate_in_the_message_still_ends_the_turn(agent, ollama):
+    events = await collect(agent, "\ud800台南一日遊", SessionState())
+    final = final_of(events)
+    assert final.itinerary is not None and final.answer
+    log = last_log(agent)
+    assert log["input"] == "\ud800台南一日遊" and log["outcome"] in ("llm", "fallback")
+
+
+async def test_retrieval_first_failing_leaves_the_search_to_the_model(agent, ollama, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("offline agent bug")
+
+    monkeypatch.setattr(agent.offline, "answer", broken)
+    final = final_of(await collect(agent, TRIP, SessionState()))
+    assert final.backend == "ollama" and final.itinerary is not None  # the model searched and planned itself
+    assert not last_log(agent)["retrieval_first"] and len(ollama.chat_requests()) == 3
