@@ -68,7 +68,8 @@ def user_message(
 ) -> str:
     """The question with this turn's data before it; ``tools.used_tokens`` is charged for the data."""
     parts: list[str] = []
-    if tools.itinerary is None and (note := state_note(session, max_hits=HITS[profile] // 2)):
+    note = state_note(session, max_hits=HITS[profile] // 2, ids=profile == "full")
+    if tools.itinerary is None and note:
         parts.append(note)  # a question about the plan kept from earlier turns
     if tools.citations.hits or (pre is not None and pre.tools.records):
         parts.append(_data(prompts, tools, profile))
