@@ -33,6 +33,18 @@ class BackendImportError(ImportError, LLMUnavailableError):
     """A backend package is not installed; the message names the pip package."""
 
 
+class ReplyTooLargeError(LLMUnavailableError):
+    """A reply or tool-call arguments beyond the size caps; the stream is given up, not parsed."""
+
+
+class FirstTokenTimeout(LLMUnavailableError, TimeoutError):
+    """The server accepted the request but streamed nothing for ``first_token_timeout_s``."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"語言模型 {seconds:g} 秒內沒有開始回答")
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class Probe:
     ok: bool
@@ -46,6 +58,8 @@ class LLMChoice:
     model: str | None
     reason: str  # zh-TW: why this backend
     factory: Callable[[], Any] | None = None  # builds a LlamaIndex FunctionCallingLLM; None when offline
+    probe: Callable[[], Probe] | None = None  # is the server answering? (after a skip, before trying again)
+    thinking: bool = False  # the model may think on rounds without tools (never while it should call one)
 
     def new_llm(self) -> Any:
         """A fresh LLM: its async HTTP client binds to the running event loop, so one is made per turn."""
@@ -60,17 +74,12 @@ def choose_llm(settings: Settings) -> LLMChoice:
         case "offline":
             return LLMChoice("offline", None, "設定為離線模式（不使用語言模型）")
         case "ollama":
-            return LLMChoice(
-                "ollama",
-                settings.ollama_model,
-                f"設定指定使用 Ollama（{settings.ollama_model}）",
-                _factory(make_ollama, settings),
-            )
+            reason = f"設定指定使用 Ollama（{settings.ollama_model}）"
+            return _choice("ollama", settings, reason)
         case "openai":
             if not settings.openai_base_url:
                 raise LLMUnavailableError("選了 openai 後端，但沒有設定 AIYO_OPENAI_BASE_URL。")
-            reason = f"設定指定使用 OpenAI 相容伺服器（{settings.openai_model}）"
-            return LLMChoice("openai", settings.openai_model, reason, _factory(make_openai_like, settings))
+            return _choice("openai", settings, f"設定指定使用 OpenAI 相容伺服器（{settings.openai_model}）")
         case "auto":
             return _auto(settings)
     raise LLMUnavailableError(f"未知的 LLM 後端「{settings.llm_backend}」（可用 auto、ollama、openai、offline）。")
@@ -80,8 +89,7 @@ def _auto(settings: Settings) -> LLMChoice:
     ollama = probe_ollama(settings)
     if ollama.ok:
         try:
-            factory = _factory(make_ollama, settings)
-            return LLMChoice("ollama", settings.ollama_model, f"Ollama 已就緒（{ollama.detail}）", factory)
+            return _choice("ollama", settings, f"Ollama 已就緒（{ollama.detail}）")
         except ImportError as err:
             ollama = Probe(False, str(err))
     why = [ollama.detail]
@@ -89,13 +97,31 @@ def _auto(settings: Settings) -> LLMChoice:
         openai = probe_openai(settings)
         if openai.ok:
             try:
-                factory = _factory(make_openai_like, settings)
-                reason = f"{ollama.detail}，改用 OpenAI 相容伺服器（{openai.detail}）"
-                return LLMChoice("openai", settings.openai_model, reason, factory)
+                return _choice("openai", settings, f"{ollama.detail}，改用 OpenAI 相容伺服器（{openai.detail}）")
             except ImportError as err:
                 openai = Probe(False, str(err))
         why.append(openai.detail)
     return LLMChoice("offline", None, f"{'；'.join(why)}，改用離線模式")
+
+
+def _choice(backend: Backend, settings: Settings, reason: str) -> LLMChoice:
+    if backend == "ollama":
+        make, probe, model = make_ollama, probe_ollama, settings.ollama_model
+    else:
+        make, probe, model = make_openai_like, probe_openai, settings.openai_model
+    return LLMChoice(
+        backend, model, reason, _factory(make, settings), functools.partial(probe, settings), settings.ollama_thinking
+    )
+
+
+def set_thinking(llm: Any, on: bool) -> None:
+    """Thinking on or off for the next call of this (per-turn) LLM: Ollama's ``think``, or the chat
+    template switch OpenAI-compatible servers pass to qwen3."""
+    if hasattr(llm, "thinking"):
+        llm.thinking = on
+    body = getattr(llm, "additional_kwargs", {}).get("extra_body")
+    if isinstance(body, dict) and "chat_template_kwargs" in body:
+        body["chat_template_kwargs"]["enable_thinking"] = on
 
 
 def probe_ollama(settings: Settings) -> Probe:
@@ -197,6 +223,8 @@ def describe_error(err: BaseException, choice: LLMChoice) -> str:
     """A zh-TW sentence for an LLM failure, naming `ollama pull` when the model is missing."""
     if isinstance(err, AiyoError):
         return str(err)
+    if isinstance(err, UnicodeError):
+        return "訊息裡有無法傳給語言模型的字元"
     text = str(err)
     status = getattr(err, "status_code", None)
     if choice.backend == "ollama" and (status == 404 or "not found" in text) and "model" in text:

@@ -54,14 +54,16 @@ def fit_history(history: list[ChatTurn], budget_tokens: int) -> list[ChatTurn]:
     return kept
 
 
-def state_note(session: SessionState, max_hits: int = 10) -> str:
-    """The session state the LLM needs for follow-ups, in zh-TW (appended to the system prompt)."""
+def state_note(session: SessionState, max_hits: int = 10, ids: bool = True) -> str:
+    """The session state the LLM needs for follow-ups, in zh-TW (before the question). ``ids=False`` for
+    small models, which copy ids into answers; plan_itinerary takes place names too."""
     lines: list[str] = []
     if session.itinerary and session.itinerary.days:
         prefs = session.itinerary.preferences
-        lines.append("## 目前的行程（修改時用這些 id）")
+        lines.append("## 目前的行程（修改時用這些 id）" if ids else "## 目前的行程")
         for day in session.itinerary.days:
-            stops = "、".join(f"{i.start} {i.place}〔{i.segment_id}〕" for i in day.items) or "自由活動"
+            stops = "、".join(f"{i.start} {i.place}" + (f"〔{i.segment_id}〕" if ids else "") for i in day.items)
+            stops = stops or "自由活動"
             lines.append(f"第 {day.day} 天（{day.city}）：{stops}")
         extra = [f"節奏 {prefs.pace}"]
         if prefs.interests:
@@ -74,5 +76,6 @@ def state_note(session: SessionState, max_hits: int = 10) -> str:
     if session.hits:
         lines.append("## 上一輪找到的片段")
         for hit in session.hits[:max_hits]:
-            lines.append(f"〔{hit.segment_id}〕{hit.place or hit.title}（{hit.city or ''}）{'、'.join(hit.tags)}")
+            ref = f"〔{hit.segment_id}〕" if ids else ""
+            lines.append(f"{ref}{hit.place or hit.title}（{hit.city or ''}）{'、'.join(hit.tags)}")
     return "\n".join(lines)

@@ -1,10 +1,18 @@
 """The travel agent: ``build_agent(settings, index)`` and ``TravelAgent.stream(message, session)``.
 
-A turn streams AgentEvents and ends with exactly one FinalResult. With an LLM it runs a LlamaIndex
-FunctionAgent over our tools; if the LLM fails, times out or answers with nothing usable, a zh-TW
-Notice says so and the offline agent finishes the turn. After a Notice, the text deltas that
-follow are a fresh answer: ``FinalResult.answer`` is always the whole answer to keep.
-Closing the stream early (``aclose``) cancels the workflow and closes the LLM's HTTP stream.
+A turn streams AgentEvents and ends with exactly one FinalResult. With an LLM:
+
+1. retrieval first: the offline agent runs the searches (and draft plan) the parsed request implies;
+   the model gets them as data, so one call can answer (it may still search again or re-plan);
+2. the model's text reaches the user only through the answer gate (nothing invented, citations
+   that point at hits of this turn, the plan's day count); an ungrounded answer gets one corrective
+   retry with the reasons;
+3. an LLM failure, a timeout or a second ungrounded answer ends in the labelled offline answer with a
+   zh-TW Notice; after repeated failures the backend is skipped for a while.
+
+After a Notice, the text deltas that follow are a fresh answer: ``FinalResult.answer`` is always the
+whole answer to keep. Closing the stream early (``aclose``) cancels the workflow and closes the
+LLM's HTTP stream. The turn log says how the turn ended and why.
 """
 
 from __future__ import annotations
@@ -17,27 +25,25 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.agent.llm import LLMChoice, aclose_llm, choose_llm, describe_error
+from pipelines.agent.answer_gate import Ungrounded
+from pipelines.agent.context import choose_profile
+from pipelines.agent.grounded_turn import GroundedTurn
+from pipelines.agent.grounding import describe, warm_up
+from pipelines.agent.health import BackendHealth
+from pipelines.agent.llm import FirstTokenTimeout, LLMChoice, choose_llm, describe_error
+from pipelines.agent.llm_turn import TurnTimeout
 from pipelines.agent.offline import OfflineAgent, OfflineTurn
 from pipelines.agent.prompts import Prompts, load_prompts
-from pipelines.agent.session import SessionState, fit_history, state_note
-from pipelines.agent.text_tool_calls import may_be_tool_call
+from pipelines.agent.session import SessionState
 from pipelines.agent.turnlog import TurnRecord, write_turn
-from pipelines.agent.workflow import AiyoFunctionAgent, Done, EventTranslator, Failed, pump_events, stop_run
-from pipelines.core.citations import Citations
 from pipelines.core.events import AgentEvent, FinalResult, Notice, TextDelta, ToolFinished
 from pipelines.core.models import Itinerary, SegmentHit
 from pipelines.core.ports import SegmentSource
 from pipelines.core.settings import Settings
-from pipelines.core.text import clean_input, estimate_tokens
+from pipelines.core.text import clean_input
 from pipelines.intent.parser import merge_intent, parse_request
-from pipelines.planner.plan import MAX_DAYS
-from pipelines.tools.turn_tools import RESULT_BUDGET_TOKENS, TurnTools
 
 log = logging.getLogger(__name__)
-
-TOOL_SCHEMA_TOKENS = 700  # both tool schemas, measured with estimate_tokens
-PLAN_RESULT_TOKENS = 800  # a plan_itinerary result (not counted in the search budget)
 
 
 @dataclass
@@ -50,9 +56,20 @@ class _Turn:
 
 
 class TravelAgent:
-    def __init__(self, settings: Settings, index: SegmentSource, choice: LLMChoice, prompts: Prompts):
+    def __init__(
+        self,
+        settings: Settings,
+        index: SegmentSource,
+        choice: LLMChoice,
+        prompts: Prompts,
+        health: BackendHealth | None = None,
+    ):
         self.settings, self.index, self.choice, self.prompts = settings, index, choice, prompts
         self.offline = OfflineAgent(index, prompts)
+        self.profile = choose_profile(settings, choice.model)
+        self.health = health or BackendHealth(
+            settings.llm_failures_to_skip, settings.llm_skip_s, settings.llm_max_skip_s
+        )
 
     @property
     def backend(self) -> str:
@@ -65,6 +82,10 @@ class TravelAgent:
     @property
     def reason(self) -> str:
         return self.choice.reason
+
+    def health_status(self) -> dict[str, Any] | None:
+        """The LLM backend's health for /ready and the header (None when there is no LLM)."""
+        return None if self.backend == "offline" else self.health.status()
 
     async def stream(self, message: str, session: SessionState) -> AsyncIterator[AgentEvent]:
         if isinstance(message, str):
@@ -95,98 +116,84 @@ class TravelAgent:
     async def _turn(self, message: str, session: SessionState, turn: _Turn) -> AsyncIterator[AgentEvent]:
         text = message.strip() if isinstance(message, str) else ""
         if problem := self._check_message(text):
-            turn.log.error = "invalid_message"
+            turn.log.error = turn.log.outcome = "invalid_message"
             async for ev in self._say(problem, session, turn, error="invalid_message"):
                 yield ev
             return
         if self.backend == "offline":
+            turn.log.outcome = "offline"
             async for ev in self._offline(text, session, turn):
                 yield ev
             return
-        failure: str | None = None
-        tools = TurnTools(self.index, known=Citations(hits=list(session.hits)))
-        translator = EventTranslator(turn.started)
+        if skipped := await self._skipped():
+            turn.log.outcome, turn.log.fallback, turn.log.error = "skipped", True, "backend_skipped"
+            yield Notice(message=self.prompts.text("notices.fallback", why=skipped))
+            async for ev in self._offline(text, session, turn, error=skipped):
+                yield ev
+            return
+        kept = (session.itinerary, list(session.hits))
+        pre: OfflineTurn | None = None
+        if self.settings.retrieval_first:
+            try:
+                pre = await asyncio.to_thread(self.offline.answer, text, session)
+                turn.log.retrieval_first, turn.log.retrieval_calls = True, len(pre.tools.records)
+            except Exception:  # a bug in the offline agent must not cost the turn: the model searches itself
+                log.exception("retrieval first failed")
+        llm = GroundedTurn(
+            self.settings, self.choice, self.prompts, self.profile, self.index, text, session, turn.started, pre
+        )
+        tools = llm.tools
+        _sync_session(session, tools.citations.hits, tools.itinerary)  # retrieval first: shown with its steps
+        for ev in pre.events if pre else []:
+            yield ev
+        failure = answer = None
         try:
-            async with contextlib.aclosing(self._llm(text, session, tools, translator)) as events:
+            async with contextlib.aclosing(llm.answer()) as events:  # closing the turn closes the HTTP stream
                 async for ev in events:
+                    if isinstance(ev, str):
+                        answer = ev
+                        continue
                     if isinstance(ev, ToolFinished) and ev.ok:  # the UI shows hits and plan as soon as they exist
                         _sync_session(session, tools.citations.hits, tools.itinerary)
                     yield ev
+        except Ungrounded as err:
+            why = describe(err.problems, 2)
+            failure, turn.log.error = self.prompts.text("llm.notices.ungrounded", why=why), "ungrounded"
         except Exception as err:  # any LLM/transport failure: the offline agent finishes the turn
             log.warning("LLM turn failed (%s): %r", self.backend, err)
-            failure = self._failure_text(err)
-            turn.log.error = f"{type(err).__name__}: {err}"[:500]
-        turn.log.tool_calls, turn.log.llm_rounds = list(tools.records), translator.rounds
-        turn.log.prompt_tokens, turn.log.completion_tokens = translator.prompt_tokens, translator.completion_tokens
-        answer = translator.answer
-        if failure is None and (not answer or may_be_tool_call(answer)):
-            failure, turn.log.error = "語言模型沒有給出可用的回答", "empty_or_unparsed_answer"
-        if failure is not None:
-            turn.log.fallback = True
-            yield Notice(message=self.prompts.text("notices.fallback", why=failure))
-            async for ev in self._offline(text, session, turn, error=failure):
+            failure, turn.log.error = self._failure_text(err), f"{type(err).__name__}: {err}"[:500]
+            if not isinstance(err, UnicodeError):  # the message, not the backend
+                self.health.record_failure(failure)
+        llm.record(turn.log)
+        if failure is not None or answer is None:
+            turn.log.outcome, turn.log.fallback = "fallback", True
+            session.itinerary, session.hits = kept
+            yield Notice(message=self.prompts.text("notices.fallback", why=failure or "語言模型沒有給出可用的回答"))
+            async for ev in self._offline(text, session, turn, error=failure, pre=pre):
                 yield ev
             return
-        if tools.itinerary is not None or tools.citations.hits:
-            session.request = merge_intent(session.request, parse_request(text, self.index.cities()))
-            if tools.itinerary is not None and session.request:
-                session.request.days = len(tools.itinerary.days)
+        self.health.record_success()
+        turn.log.outcome = llm.outcome
+        asked = parse_request(text, self.index.cities())
+        session.request = pre.request if pre is not None else merge_intent(session.request, asked)
+        if tools.itinerary is not None and session.request:
+            session.request.days = len(tools.itinerary.days)
         yield self._finish(turn, session, text, answer, tools.citations.hits, tools.itinerary)
 
-    async def _llm(
-        self, text: str, session: SessionState, tools: TurnTools, translator: EventTranslator
-    ) -> AsyncIterator[AgentEvent]:
-        """Run the FunctionAgent; events are pumped through a queue so the wall-clock limit never
-        cancels the consumer's task, and closing this generator cancels the workflow."""
-        from llama_index.core.llms import ChatMessage
-
-        llm = self.choice.new_llm()
-        system = self._system_prompt(session)
-        budget = self._history_budget(system)
-        history = [ChatMessage(role=t.role, content=t.content) for t in fit_history(session.history, budget)]
-        workflow = AiyoFunctionAgent(
-            name="aiyo",
-            description="AIYO travel agent",
-            llm=llm,
-            tools=tools.function_tools(),
-            system_prompt=system,
-            max_tool_rounds=self.settings.max_tool_rounds,
-            streaming=True,
-            timeout=None,
-        )
-        handler = workflow.run(user_msg=text, chat_history=history, max_iterations=self.settings.max_tool_rounds + 2)
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        pump = asyncio.create_task(pump_events(handler, queue))
-        deadline = translator.started + self.settings.turn_timeout_s
-        try:
-            while True:
-                remaining = deadline - time.perf_counter()
-                try:
-                    item = await asyncio.wait_for(queue.get(), timeout=max(remaining, 0.001))
-                except TimeoutError:
-                    raise TurnTimeout(self.settings.turn_timeout_s) from None
-                if isinstance(item, Done):
-                    return
-                if isinstance(item, Failed):
-                    raise item.error
-                for ev in translator.feed(item):
-                    yield ev
-        finally:
-            await stop_run(handler, pump)
-            await aclose_llm(llm)
-
     async def _offline(
-        self, text: str, session: SessionState, turn: _Turn, error: str | None = None
+        self, text: str, session: SessionState, turn: _Turn, error: str | None = None, pre: OfflineTurn | None = None
     ) -> AsyncIterator[AgentEvent]:
-        result: OfflineTurn = await asyncio.to_thread(self.offline.answer, text, session)
-        for ev in result.events:
+        """The offline agent's answer; ``pre`` (retrieval first already ran it) is reused, not run again."""
+        result = pre or await asyncio.to_thread(self.offline.answer, text, session)
+        for ev in result.events if pre is None else []:
             if isinstance(ev, ToolFinished) and ev.ok:
                 plan = result.itinerary if ev.name == "plan_itinerary" else None
                 _sync_session(session, result.citations.hits, plan)
             yield ev
         for line in result.answer.splitlines(keepends=True):
             yield TextDelta(delta=line)
-        turn.log.tool_calls = turn.log.tool_calls + result.tools.records
+        if pre is None:
+            turn.log.tool_calls = turn.log.tool_calls + result.tools.records
         session.request = result.request
         yield self._finish(
             turn, session, text, result.answer, result.citations.hits, result.itinerary, error=error, offline=True
@@ -200,6 +207,19 @@ class TravelAgent:
         yield turn.final
 
     # --- helpers -------------------------------------------------------------------------------------
+    async def _skipped(self) -> str | None:
+        """Why the LLM is skipped this turn (zh-TW), or None to try it. After a skip, probe first."""
+        health = self.health
+        if not health.should_skip() and health.due_for_probe() and self.choice.probe is not None:
+            probe = await asyncio.to_thread(self.choice.probe)
+            if not probe.ok:
+                health.record_failure(probe.detail)
+        if not health.should_skip():
+            return None
+        return self.prompts.text(
+            "llm.notices.skipped", failures=health.failures, seconds=f"{max(1, round(health.retry_in_s()))}"
+        )
+
     def _check_message(self, text: str) -> str | None:
         if not text:
             return self.prompts.text("notices.empty_message")
@@ -207,30 +227,11 @@ class TravelAgent:
             return self.prompts.text("notices.message_too_long", n=len(text), max=self.settings.max_message_chars)
         return None
 
-    def _system_prompt(self, session: SessionState) -> str:
-        base = self.prompts.system(
-            max_tool_rounds=self.settings.max_tool_rounds, max_days=MAX_DAYS, cities="、".join(self.index.cities())
-        )
-        note = state_note(session)
-        return f"{base}\n{note}" if note else base
-
-    def _history_budget(self, system: str) -> int:
-        """History gets what the context window leaves after the fixed parts; system prompt and tool
-        schemas are always sent, so they are never the ones squeezed out."""
-        s = self.settings
-        free = (
-            s.context_window
-            - s.max_tokens
-            - estimate_tokens(system)
-            - TOOL_SCHEMA_TOKENS
-            - RESULT_BUDGET_TOKENS
-            - PLAN_RESULT_TOKENS
-        )
-        return max(0, min(s.memory_tokens, free))
-
     def _failure_text(self, err: BaseException) -> str:
         if isinstance(err, TurnTimeout):
             return self.prompts.text("notices.turn_timeout", seconds=f"{err.seconds:g}")
+        if isinstance(err, FirstTokenTimeout):
+            return self.prompts.text("llm.notices.first_token", seconds=f"{err.seconds:g}")
         return describe_error(err, self.choice)
 
     def _finish(
@@ -276,12 +277,6 @@ class TravelAgent:
         write_turn(self.settings.logs_dir, turn.log)
 
 
-class TurnTimeout(TimeoutError):
-    def __init__(self, seconds: float):
-        super().__init__(f"turn took longer than {seconds:g} s")
-        self.seconds = seconds
-
-
 def _sync_session(session: SessionState, hits: list, itinerary) -> None:
     if hits:
         session.hits = list(hits)
@@ -295,7 +290,10 @@ def _ms(since: float) -> float:
 
 def build_agent(settings: Settings, index: SegmentSource) -> TravelAgent:
     """The agent for these settings: backend chosen (and probed, for ``auto``) once, here."""
-    return TravelAgent(settings, index, choose_llm(settings), load_prompts(settings.prompts_dir))
+    agent = TravelAgent(settings, index, choose_llm(settings), load_prompts(settings.prompts_dir))
+    if agent.backend != "offline":
+        warm_up()  # the answer gate's word splitter, loaded before a turn waits on it
+    return agent
 
 
 def run_turn(agent: TravelAgent, message: str, session: SessionState) -> FinalResult:

@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 from pipelines.core.models import Segment, SegmentHit
 
 _CITE = re.compile(r"\[(\d{1,3})\]")
+_CITE_VARIANTS = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】］]")
+_CITE_WITH_SPACE = re.compile(r" ?\[(\d{1,9})\]")
 
 
 def fmt_clock(seconds: float) -> str:
@@ -33,6 +35,29 @@ def cite_line(n: int, seg: Segment) -> str:
 
 def cited_numbers(text: str) -> list[int]:
     return [int(m) for m in _CITE.findall(text)]
+
+
+def normalise_citations(text: str) -> str:
+    """【2】, ［2］ and [1, 3] as models write them → [2] and [1][3], the one form the UI and checks read."""
+
+    def one_form(m: re.Match[str]) -> str:
+        return "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1)))
+
+    return _CITE_VARIANTS.sub(one_form, text)
+
+
+def drop_invalid_citations(text: str, count: int) -> tuple[str, list[int]]:
+    """``text`` without the [n] that point at none of ``count`` hits, and the numbers removed."""
+    removed: list[int] = []
+
+    def keep(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if 1 <= n <= count:
+            return m.group(0)
+        removed.append(n)
+        return ""
+
+    return _CITE_WITH_SPACE.sub(keep, text), removed
 
 
 class Citations(BaseModel):

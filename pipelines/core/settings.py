@@ -79,6 +79,50 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.3, ge=0.0, le=2.0, description="sampling temperature (low: steady tools)")
     llm_probe_timeout_s: float = Field(default=2.0, gt=0, description="how long `auto` waits for each LLM server")
 
+    # LLM turn: grounding, limits, small models (issue 10)
+    retrieval_first: bool = Field(
+        default=True,
+        description="before the first LLM call, run the searches (and draft plan) the parsed request implies and "
+        "give the model the results, so one call can answer",
+    )
+    prompt_profile: Literal["auto", "full", "compact"] = Field(
+        default="auto",
+        description="system prompt and tool descriptions: compact for small models on a CPU (short prefill); auto "
+        "picks compact for a small context window or a model whose name says it is small",
+    )
+    compact_context_tokens: int = Field(
+        default=4096, ge=512, description="auto: a context window at or below this many tokens gets the compact profile"
+    )
+    small_model_billions: float = Field(
+        default=4.0,
+        gt=0,
+        description="auto: a model whose name gives at most this many parameters (1.5b, 270m) gets the compact profile",
+    )
+    system_in_user: bool | None = Field(
+        default=None,
+        description="send the system prompt at the start of the user message, for models without a system role "
+        "(Gemma; llama.cpp's gemma chat format drops system messages); unset: on for Gemma models",
+    )
+    first_token_timeout_s: float = Field(
+        default=60.0, gt=0, description="an LLM call that streams nothing for this long is given up"
+    )
+    max_reply_chars: int = Field(
+        default=8000, ge=200, description="an LLM reply (text and thinking) longer than this is cut off and given up"
+    )
+    max_tool_args_chars: int = Field(
+        default=8000, ge=200, description="tool-call arguments longer than this are refused without parsing them"
+    )
+    grounding_retries: int = Field(
+        default=1, ge=0, le=2, description="corrective LLM calls for an answer that is not grounded in the tool results"
+    )
+    llm_failures_to_skip: int = Field(
+        default=2, ge=1, description="after this many LLM failures in a row the backend is skipped for a while"
+    )
+    llm_skip_s: float = Field(
+        default=60.0, gt=0, description="first skip after repeated failures; doubles while the backend keeps failing"
+    )
+    llm_max_skip_s: float = Field(default=600.0, gt=0, description="longest skip before the backend is probed again")
+
     # web app (app.py)
     server_name: str = Field(default="0.0.0.0", description="interface the web app binds to (else GRADIO_SERVER_NAME)")
     server_port: int = Field(default=7860, ge=1, le=65535, description="web app port (else GRADIO_SERVER_PORT)")

@@ -16,6 +16,7 @@ from pipelines.core.text import shorten
 from pipelines.planner.plan import MAX_DAYS
 
 MAX_PLAN_SEGMENTS = 60
+BROKEN_ARGUMENTS_KEY = "_aiyo_unparsed_arguments"  # set by the agent when a call's arguments are not JSON
 _SCHEMAS: dict[type, dict[str, Any]] = {}
 
 
@@ -92,8 +93,64 @@ PLAN_DESCRIPTION = (
 )
 
 
+class CompactSearchArgs(SearchArgs):
+    """The same arguments, described in as few tokens as a small model on a CPU needs."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "關鍵字"},
+                "city": {"type": "string", "description": "城市"},
+                "limit": {"type": "integer", "description": "1-10"},
+            },
+            "required": ["query"],
+        }
+
+
+class CompactPlanArgs(PlanArgs):
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {
+                "segments": {"type": "array", "items": {"type": "string"}, "description": "地點名稱或片段 id"},
+                "days": {"type": "integer", "description": f"1-{MAX_DAYS}"},
+                "preferences": {
+                    "type": "object",
+                    "properties": {"pace": {"type": "string", "enum": ["relaxed", "normal", "packed"]}},
+                },
+            },
+            "required": ["segments", "days"],
+        }
+
+
+SEARCH_DESCRIPTION_COMPACT = "搜尋旅遊影片片段，回傳 n、id、地點、影片時間。"
+PLAN_DESCRIPTION_COMPACT = "用搜尋到的地點排行程並檢查。"
+
+
+def resolve_tool_name(name: str, known: set[str]) -> str:
+    """A known tool for a name a model misspelt (「Search_Segments」「search-segment」「functions.plan_itinerary」),
+    else the name as given."""
+    if name in known:
+        return name
+    plain = "".join(ch for ch in (name or "").rsplit(".", 1)[-1].lower() if ch.isalnum())
+    for tool in known:
+        if plain in (tool.replace("_", ""), tool.replace("_", "").rstrip("s")):
+            return tool
+    return name
+
+
+def unknown_tool_message(name: str, known: list[str]) -> str:
+    """What the model hears when it calls a tool that does not exist."""
+    return f"沒有名為「{shorten(str(name), 40)}」的工具。只能呼叫：{'、'.join(known)}。請改用其中一個，或直接回答。"
+
+
 def clip(value: Any, limit: int = 200) -> Any:
-    """Arguments as recorded in events and logs: long strings and lists cut."""
+    """Arguments as recorded in events and logs: long strings and lists cut, huge numbers described."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+        return f"（約 {int(abs(value).bit_length() * 0.30103) + 1} 位數的數字）"  # str() refuses 4,300+ digits
     if isinstance(value, str):
         return shorten(value, limit)
     if isinstance(value, list):
@@ -104,6 +161,12 @@ def clip(value: Any, limit: int = 200) -> Any:
 
 
 def validate(model: type[_ToolArgs], kwargs: dict[str, Any], name: str) -> Any:
+    if BROKEN_ARGUMENTS_KEY in kwargs:
+        got = shorten(str(kwargs[BROKEN_ARGUMENTS_KEY]), 60)
+        raise ToolError(
+            f"{name} 參數錯誤：參數不是完整的 JSON 物件（收到 {got!r}），請用 JSON 物件重新呼叫一次。",
+            summary="參數不是 JSON",
+        )
     try:
         return model.model_validate(kwargs)
     except ValidationError as err:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,11 @@ from pipelines.planner.plan import plan
 from pipelines.tools.schemas import (
     MAX_PLAN_SEGMENTS,
     PLAN_DESCRIPTION,
+    PLAN_DESCRIPTION_COMPACT,
     SEARCH_DESCRIPTION,
+    SEARCH_DESCRIPTION_COMPACT,
+    CompactPlanArgs,
+    CompactSearchArgs,
     PlanArgs,
     SearchArgs,
     ToolError,
@@ -39,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_CITED = re.compile(r"^\s*\[?(\d{1,3})\]?\s*$")
+_CITED_SUFFIX = re.compile(r"\s*\[\d{1,3}\]\s*$")
 RESULT_BUDGET_TOKENS = 2500  # search results a turn may put in the context window
 EXCERPT_CHARS = 90
 
@@ -75,6 +82,14 @@ class ToolReply:
         return self.content
 
 
+@dataclass(frozen=True)
+class TripLimits:
+    """What the traveller asked for (from the intent parser); the model's tool calls are held to it."""
+
+    days: int | None = None
+    cities: tuple[str, ...] = ()
+
+
 @dataclass
 class TurnTools:
     """The tools of one turn, bound to the index and recording what they did."""
@@ -87,6 +102,7 @@ class TurnTools:
     result_budget: int = RESULT_BUDGET_TOKENS
     used_tokens: int = 0
     records: list[ToolCallRecord] = field(default_factory=list)
+    limits: TripLimits = field(default_factory=TripLimits)
 
     def search_segments(self, **kwargs: Any) -> ToolReply:
         return self._run("search_segments", kwargs, self._search)
@@ -94,17 +110,24 @@ class TurnTools:
     def plan_itinerary(self, **kwargs: Any) -> ToolReply:
         return self._run("plan_itinerary", kwargs, self._plan)
 
-    def function_tools(self) -> list[FunctionTool]:
+    def function_tools(self, compact: bool = False) -> list[FunctionTool]:
+        """The tools as the model sees them; ``compact``: short descriptions and schemas for small models."""
         from llama_index.core.tools import FunctionTool
 
+        search = (SEARCH_DESCRIPTION_COMPACT, CompactSearchArgs) if compact else (SEARCH_DESCRIPTION, SearchArgs)
+        plan = (PLAN_DESCRIPTION_COMPACT, CompactPlanArgs) if compact else (PLAN_DESCRIPTION, PlanArgs)
         return [
             FunctionTool.from_defaults(
-                fn=self.search_segments, name="search_segments", description=SEARCH_DESCRIPTION, fn_schema=SearchArgs
+                fn=self.search_segments, name="search_segments", description=search[0], fn_schema=search[1]
             ),
             FunctionTool.from_defaults(
-                fn=self.plan_itinerary, name="plan_itinerary", description=PLAN_DESCRIPTION, fn_schema=PlanArgs
+                fn=self.plan_itinerary, name="plan_itinerary", description=plan[0], fn_schema=plan[1]
             ),
         ]
+
+    def record_unknown(self, name: str, kwargs: dict[str, Any], message: str) -> None:
+        """A call to a tool that does not exist, for the turn log."""
+        self._record(str(name)[:60], kwargs, time.perf_counter(), error=message)
 
     def _run(self, name: str, kwargs: dict[str, Any], body) -> ToolReply:
         started = time.perf_counter()
@@ -131,7 +154,7 @@ class TurnTools:
 
     def _search(self, kwargs: dict[str, Any]) -> ToolReply:
         args = validate(SearchArgs, kwargs, "search_segments")
-        city = city_of(args.city) if args.city else None
+        city = self._asked_city(city_of(args.city) if args.city else None)
         hits = search_segments(self.index, args.query, city=city, tags=args.tags or None, limit=args.limit)
         self.last_hits = hits
         rows = self._rows_within_budget(hits)
@@ -142,6 +165,19 @@ class TurnTools:
             data["note"] = f"這一輪的結果篇幅已滿，省略了 {len(hits) - len(rows)} 個片段；請用已有的結果回答。"
         where = f"（{city}）" if city else ""
         return ToolReply(delimit("search_segments", data), f"找到 {len(rows)} 個片段{where}")
+
+    def _asked_city(self, city: str | None) -> str | None:
+        """The city to search: the one the traveller asked for when the model left it out; a city they
+        did not ask about is an error the model can correct."""
+        asked = self.limits.cities
+        if city is None:
+            return asked[0] if len(asked) == 1 else None
+        if asked and city not in asked:
+            raise ToolError(
+                f"search_segments 參數錯誤：使用者問的是{'、'.join(asked)}，city 請用其中之一（或省略）。",
+                summary="不是使用者問的城市",
+            )
+        return city
 
     def _rows_within_budget(self, hits: list[SegmentHit]) -> list[dict[str, Any]]:
         """Rows for the model until this turn's result budget is spent (excerpts go first), so four
@@ -170,11 +206,14 @@ class TurnTools:
                 summary="片段 id 不存在",
             )
         prefs = Preferences(**{k: v for k, v in args.preferences.model_dump().items() if v is not None})
-        itinerary = plan_itinerary(self.index, segments, args.days, prefs)
+        days = self.limits.days or args.days
+        itinerary = plan_itinerary(self.index, segments, days, prefs)
         self.itinerary = itinerary
         data = itinerary_data(itinerary, self.citations, {s.segment_id: s for s in segments})
         if unknown:
             data["skipped_unknown_ids"] = unknown
+        if days != args.days:
+            data["note"] = f"使用者要的是 {days} 天，已照 {days} 天排（不是 {args.days} 天）。"
         stops = sum(len(d.items) for d in itinerary.days)
         checks = "檢查全部通過" if itinerary.passed else "有檢查未通過"
         return ToolReply(delimit("plan_itinerary", data), f"排好 {len(itinerary.days)} 天、{stops} 個景點（{checks}）")
@@ -196,11 +235,17 @@ class TurnTools:
         return [], unknown
 
     def _by_place(self, ref: str) -> SegmentHit | None:
+        """The hit a model meant: its id, its citation number (「[6]」), or its place written as the answer
+        writes it (「安平古堡 [6]」)."""
+        if m := _CITED.match(ref):
+            n = int(m.group(1))
+            return self.citations.hits[n - 1] if 1 <= n <= len(self.citations.hits) else None
+        name = _CITED_SUFFIX.sub("", ref).strip()
         for pool in (self.citations, self.known):
             if pool.by_id(ref):
                 return None
             for hit in pool.hits:
-                if ref in (hit.place, hit.title):
+                if name in (hit.place, hit.title):
                     return hit
         return None
 
@@ -250,6 +295,7 @@ def _hit_row(n: int, hit: SegmentHit) -> dict[str, Any]:
 
 __all__ = [
     "MAX_PLAN_SEGMENTS",
+    "TripLimits",
     "RESULT_BUDGET_TOKENS",
     "ToolError",
     "ToolReply",

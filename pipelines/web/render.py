@@ -51,6 +51,10 @@ def header_html(status: Mapping[str, Any]) -> str:
     else:
         size = f"⏳ {status.get('phase') or '啟動中'}…（{int(status.get('uptime_s') or 0)} 秒）"
     reason = status.get("reason") or ""
+    health = status.get("llm_health") or {}
+    if health.get("state") == "skipped":  # repeated LLM failures: offline answers until it is probed again
+        label += f"（語言模型暫停中，約 {int(health.get('retry_in_s') or 0)} 秒後重試）"
+        reason = f"{reason}；{health.get('last_error') or ''}"
     why = f'<p class="aiyo-reason">{escape(label)}：{escape(reason)}</p>' if reason and status.get("ready") else ""
     return (
         '<div class="aiyo-header"><div><h1>愛遊 AIYO</h1>'

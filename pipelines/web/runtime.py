@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipelines.core.errors import AiyoError
-from pipelines.core.redact import redact_text
+from pipelines.core.redact import redact_text, redact_value
 from pipelines.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ class AppRuntime:
             "backend": getattr(agent, "backend", None),
             "model": getattr(agent, "model", None),
             "reason": redact_text(getattr(agent, "reason", None) or "") or None,
+            "llm_health": redact_value(agent.health_status()) if hasattr(agent, "health_status") else None,
             "uptime_s": round(time.time() - self.started_at, 1),
         }
 

@@ -13,6 +13,7 @@ from pipelines.agent.session import SessionState
 from pipelines.agent.travel_agent import build_agent
 from pipelines.core.events import TextDelta
 from tests.fakes.fake_ollama import FakeOllama, Reply
+from tests.fakes.models import grounded_model
 from tests.support.agent_helpers import (
     OLLAMA_MODEL,
     assert_cites_only_hits,
@@ -36,7 +37,9 @@ def ollama():
 
 @pytest.fixture
 def agent(ollama, agent_settings, agent_index):
-    return build_agent(agent_settings(llm_backend="ollama", ollama_host=ollama.url), agent_index)
+    """The tool-calling path through the real client: retrieval first is off, so the model makes the calls
+    (tests/agent/test_grounded.py covers retrieval first)."""
+    return build_agent(agent_settings(llm_backend="ollama", ollama_host=ollama.url, retrieval_first=False), agent_index)
 
 
 def search(**arguments) -> dict:
@@ -50,7 +53,7 @@ def plan(segments: list[str], days: int, **preferences) -> dict:
 async def test_one_tool_streams_events_and_cites_hits(agent, ollama):
     ollama.add(
         Reply(tool_calls=[search(query="安平 古蹟", city="台南")]),
-        Reply(text="安平超好逛！先去 [1] 安平古堡，再到 [2] 赤崁樓走走～"),
+        Reply(text="安平超好逛！先去 [1] 安平古堡，再到 [3] 赤崁樓走走～"),
     )
     session = SessionState()
     events = await collect(agent, "台南安平有什麼古蹟？", session)
@@ -61,7 +64,7 @@ async def test_one_tool_streams_events_and_cites_hits(agent, ollama):
     assert started(events)[0].arguments == {"query": "安平 古蹟", "city": "台南"}
     assert finished(events)[0].ok and "片段" in finished(events)[0].summary
     assert final.backend == "ollama" and final.model == OLLAMA_MODEL
-    assert final.answer == text_of(events) == "安平超好逛！先去 [1] 安平古堡，再到 [2] 赤崁樓走走～"
+    assert final.answer == text_of(events) == "安平超好逛！先去 [1] 安平古堡，再到 [3] 赤崁樓走走～"
     assert final.hits and all(h.city == "台南" for h in final.hits)
     assert_cites_only_hits(final)
     assert final.tool_calls[0].name == "search_segments" and final.tool_calls[0].ok
@@ -83,7 +86,7 @@ async def test_two_tools_plan_an_itinerary(agent, ollama):
     ollama.add(
         Reply(tool_calls=[search(query="台南 景點", city="台南")]),
         Reply(tool_calls=[plan(TAINAN, 1, pace="relaxed")]),
-        Reply(text="台南一日遊排好了！09:00 [1] 安平古堡 → [2] 赤崁樓，中午吃 [3] 台南牛肉湯。"),
+        Reply(text="台南一日遊排好了！09:00 [5] 安平古堡 → [4] 赤崁樓，中午吃 [3] 台南牛肉湯。"),
     )
     session = SessionState()
     events = await collect(agent, "台南一日遊，輕鬆玩", session)
@@ -101,26 +104,24 @@ async def test_two_tools_plan_an_itinerary(agent, ollama):
 
 
 async def test_follow_up_edits_the_plan(agent, ollama):
+    ollama.responder = grounded_model  # answers from whatever the tools returned
     session = SessionState()
-    ollama.add(
-        Reply(tool_calls=[plan(TAINAN, 2)]),
-        Reply(text="兩天一夜排好囉：第 1 天 [1] 安平古堡。"),
-    )
+    ollama.add(Reply(tool_calls=[plan(TAINAN, 2)]))
     await collect(agent, "台南兩天一夜", session)
     assert session.itinerary is not None and len(session.itinerary.days) == 2
     ollama.add(
-        Reply(tool_calls=[search(query="海邊", tags=["海邊"])]),
-        Reply(tool_calls=[plan(["tn-anping-01#01", "hl-coast-01#01"], 2)]),
-        Reply(text="第二天改去海邊！[1] 七星潭吹海風～"),
+        Reply(tool_calls=[search(query="老街 文青")]),
+        Reply(tool_calls=[plan([*TAINAN, "tn-walk-02#01"], 2)]),
     )
-    events = await collect(agent, "第二天換成海邊的行程", session)
+    events = await collect(agent, "第二天改去逛老街", session)
     final = final_of(events)
+    assert final.backend == "ollama" and final.error is None
+    assert "（台南）" in finished(events)[0].summary  # the trip's city, filled in where the model left it out
     planned = {i.segment_id for d in final.itinerary.days for i in d.items}
-    assert "hl-coast-01#01" in planned and session.itinerary == final.itinerary
-    follow_up = ollama.chat_requests()[2]
-    system = follow_up["messages"][0]["content"]
-    assert "目前的行程" in system and "tn-anping-01#01" in system  # the model sees the plan it edits
-    assert [m["role"] for m in follow_up["messages"][1:3]] == ["user", "assistant"]  # and the earlier turn
+    assert "tn-walk-02#01" in planned and session.itinerary == final.itinerary
+    follow_up = ollama.chat_requests()[2]["messages"]
+    assert "目前的行程" in follow_up[-1]["content"] and "tn-anping-01#01" in follow_up[-1]["content"]
+    assert [m["role"] for m in follow_up[1:3]] == ["user", "assistant"]  # the model sees the earlier turn
     assert_cites_only_hits(final)
 
 
@@ -203,18 +204,25 @@ async def test_request_timeout_falls_back(agent_settings, agent_index, ollama):
 
 
 async def test_turn_wall_clock_limit(agent_settings, agent_index, ollama):
-    agent = build_agent(agent_settings(llm_backend="ollama", ollama_host=ollama.url, turn_timeout_s=0.4), agent_index)
-    ollama.add(Reply(text="一個字一個字慢慢講" * 5, chunk_delay=0.1))
+    ollama.add(Reply(text="暖身。"))  # a process's first turn pays for imports, which is not what this test times
+    await collect(
+        build_agent(agent_settings(llm_backend="ollama", ollama_host=ollama.url), agent_index), "你好", SessionState()
+    )
+    settings = agent_settings(llm_backend="ollama", ollama_host=ollama.url, turn_timeout_s=1.5, retrieval_first=False)
+    agent = build_agent(settings, agent_index)
+    ollama.add(Reply(text="一個字一個字慢慢講。" * 40, chunk_delay=0.1))
     began = time.perf_counter()
     events = await collect(agent, "台南一日遊", SessionState())
-    assert time.perf_counter() - began < 2.0
-    assert "超過 0 秒" not in notices(events)[0].message and "花太久" in notices(events)[0].message
+    assert time.perf_counter() - began < 4.0
+    [notice] = notices(events)
+    assert "一個字一個字慢慢講。" in text_of(events[: events.index(notice)])  # it had started streaming
+    assert "超過 1.5 秒" in notice.message and "花太久" in notice.message
     assert final_of(events).backend == "offline"
     assert ollama.wait_for(lambda: ollama.disconnects == 1)  # the slow stream was closed, not left running
 
 
 async def test_closing_the_stream_closes_the_http_stream(agent, ollama):
-    ollama.add(Reply(text="這是一段很長很長的回答，" * 40, chunk_delay=0.02))
+    ollama.add(Reply(text="這是一段很長很長的回答。" * 200, chunk_delay=0.02))
     stream = agent.stream("台南", SessionState())
     async for ev in stream:
         if isinstance(ev, TextDelta):
@@ -231,7 +239,7 @@ async def test_tool_rounds_are_capped(agent_settings, agent_index, ollama):
     ollama.add(
         Reply(tool_calls=[search(query="台南")]),
         Reply(tool_calls=[search(query="台北")]),
-        Reply(text="用找到的結果回答：[1] 安平古堡。"),
+        Reply(text="用找到的結果回答：[1] 林百貨。"),
     )
     events = await collect(agent, "推薦景點", SessionState())
     requests = ollama.chat_requests()
@@ -251,12 +259,13 @@ async def test_tool_rounds_are_capped(agent_settings, agent_index, ollama):
 
 async def test_prompt_injection_in_a_transcript_changes_nothing(agent_settings, agent_index, ollama):
     injected = InjectedIndex(agent_index)
-    agent = build_agent(agent_settings(llm_backend="ollama", ollama_host=ollama.url), injected)
-    ollama.add(Reply(tool_calls=[search(query="安平", city="台南")]), Reply(text="推薦 [1] 安平古堡！"))
+    agent = build_agent(agent_settings(llm_backend="ollama", ollama_host=ollama.url, retrieval_first=False), injected)
+    ollama.responder = grounded_model
+    ollama.add(Reply(tool_calls=[search(query="安平", city="台南")]))
     events = await collect(agent, "台南安平", SessionState())
     final = final_of(events)
     assert [e.name for e in started(events)] == ["search_segments"]  # the transcript's "tool call" never ran
-    assert final.itinerary is None and final.answer == "推薦 [1] 安平古堡！"
+    assert final.itinerary is None and final.backend == "ollama" and "安平古堡 [" in final.answer
     result = tool_messages(ollama.chat_requests()[1])[0]
     body = result.split("\n")[1]
     assert "<" not in body and ">" not in body  # the transcript cannot close the data block
@@ -266,7 +275,7 @@ async def test_prompt_injection_in_a_transcript_changes_nothing(agent_settings, 
 
 
 async def test_turn_log_line(agent, ollama, agent_settings):
-    ollama.add(Reply(tool_calls=[search(query="台南")]), Reply(text="[1] 安平古堡", prompt_tokens=321))
+    ollama.add(Reply(tool_calls=[search(query="台南")]), Reply(text="[1] 林百貨", prompt_tokens=321))
     session = SessionState()
     await collect(agent, "台南 api_key=sk-abcdefghijklmnop1234", session)
     logs = list(agent.settings.logs_dir.glob("turns-*.jsonl"))

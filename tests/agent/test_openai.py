@@ -32,7 +32,9 @@ def vllm():
 
 @pytest.fixture
 def agent(vllm, agent_settings, agent_index):
-    settings = agent_settings(llm_backend="openai", openai_base_url=vllm.base_url, openai_api_key="secret-key")
+    settings = agent_settings(
+        llm_backend="openai", openai_base_url=vllm.base_url, openai_api_key="secret-key", retrieval_first=False
+    )
     return build_agent(settings, agent_index)
 
 
@@ -45,7 +47,7 @@ async def test_two_tools_in_one_round_then_an_answer(agent, vllm):
             ]
         ),
         Reply(tool_calls=[{"name": "plan_itinerary", "arguments": {"segments": ["tp-night-01#01"], "days": 1}}]),
-        Reply(text="晚上衝 [1] 士林夜市，想看海就去 [2] 七星潭！"),
+        Reply(text="晚上衝 [1] 士林夜市，想看海就去 [3] 七星潭！"),
     )
     session = SessionState()
     events = await collect(agent, "台北夜市跟花蓮海邊", session)
@@ -66,7 +68,7 @@ async def test_broken_json_arguments_are_reported_back(agent, vllm):
     vllm.add(
         Reply(tool_calls=[{"name": "search_segments", "arguments": '{"query": "台'}]),
         Reply(tool_calls=[{"name": "search_segments", "arguments": {"query": "台南"}}]),
-        Reply(text="[1] 安平古堡"),
+        Reply(text="[1] 林百貨"),
     )
     events = await collect(agent, "台南", SessionState())
     assert [e.ok for e in finished(events)] == [False, True]
@@ -86,7 +88,11 @@ async def test_tool_json_in_text_is_sent_back_as_a_native_call(agent, vllm):
     assert assistant["tool_calls"][0]["id"] == tool["tool_call_id"]  # vLLM rejects an orphan tool message
 
 
-async def test_stream_error_and_dead_server_fall_back(agent, vllm):
+async def test_stream_error_and_dead_server_fall_back(agent_settings, agent_index, vllm):
+    settings = agent_settings(
+        llm_backend="openai", openai_base_url=vllm.base_url, openai_api_key="secret-key", llm_failures_to_skip=10
+    )
+    agent = build_agent(settings, agent_index)
     vllm.add(Reply(text="好的，我來看看有什麼好玩的", stream_error_after=2, error="CUDA out of memory"))
     events = await collect(agent, "台南一日遊", SessionState())
     assert "語言模型發生錯誤" in notices(events)[0].message and final_of(events).backend == "offline"
@@ -130,7 +136,7 @@ def test_openai_backend_needs_a_url(agent_settings, agent_index):
 
 
 async def test_stop_button_closes_the_sse_stream(agent, vllm):
-    vllm.add(Reply(text="慢慢說一段很長的話，" * 40, chunk_delay=0.02))
+    vllm.add(Reply(text="慢慢說一段很長的話。" * 200, chunk_delay=0.02))
     stream = agent.stream("台南", SessionState())
     async for ev in stream:
         if ev.type == "text":
@@ -155,3 +161,23 @@ async def test_a_server_that_cannot_stream_tool_calls_is_asked_unstreamed(agent,
     assert_cites_only_hits(final)
     streamed = [r.get("stream", False) for r in vllm.chat_requests()]
     assert streamed == [True, False, False]  # one empty streamed try, then unstreamed for the turn
+
+
+async def test_a_llama_cpp_server_gets_a_string_for_every_message(agent_settings, agent_index):
+    # llama.cpp's server answers a message with "content": null by a 500: seen with Qwen2.5-Coder-1.5B,
+    # whose <tool_call> text AIYO turned into a native call with empty text
+    with FakeOpenAI([OPENAI_MODEL], strict_messages=True) as server:
+        plan = {"name": "plan_itinerary", "arguments": {"segments": ["[1]", "赤崁樓 [3]"], "days": 1}}
+        call = f"<tool_call>\n{json.dumps(plan, ensure_ascii=False)}\n</tool_call>"
+        server.add(
+            Reply(tool_calls=[{"name": "search_segments", "arguments": {"query": "安平 古蹟", "city": "台南"}}]),
+            Reply(text=call),
+            Reply(text="09:00 安平古堡 [1]，接著去赤崁樓 [3]。"),
+        )
+        settings = agent_settings(llm_backend="openai", openai_base_url=server.base_url, retrieval_first=False)
+        events = await collect(build_agent(settings, agent_index), "台南一日遊", SessionState())
+        assert all(r.get("content") is not None for q in server.chat_requests() for r in q["messages"])
+    final = final_of(events)
+    assert final.backend == "openai" and [e.ok for e in finished(events)] == [True, True]
+    # the plan took citation numbers and names as the answer writes them
+    assert {s.place for s in final.itinerary.stops} == {"安平古堡", "赤崁樓"}

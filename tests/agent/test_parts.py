@@ -126,3 +126,86 @@ def test_chat_command_json_and_stream(agent_settings, agent_index, monkeypatch, 
     assert "離線模式" in streamed.out and "search_segments" in streamed.err and "無回應" in streamed.err
     assert main(["chat", " ", "--json"], settings_factory=lambda: settings) == 2
     assert capsys.readouterr().out == ""
+
+
+# --- issue 10: small models, model text, broken input ------------------------------------------------
+def test_a_lone_surrogate_neither_breaks_the_prompts_nor_the_turn_log(agent_settings, agent_index, tmp_path):
+    from pipelines.agent.session import SessionState
+    from pipelines.agent.travel_agent import build_agent, run_turn
+
+    prompts = load_prompts(agent_settings().prompts_dir)
+    assert prompts.pick("plan_intro", "\ud800台南一日遊", where="台南", length="一日遊", pace="")
+    path = write_turn(tmp_path, TurnRecord(session_id="s", input="\ud800台南一日遊", backend="offline"))
+    assert json.loads(path.read_text(encoding="utf-8"))["input"] == "\ud800台南一日遊"  # recorded as sent
+    agent = build_agent(agent_settings(llm_backend="offline"), agent_index)
+    final = run_turn(agent, "\ud800台南一日遊", SessionState())
+    assert final.itinerary is not None
+    line = json.loads(next(agent.settings.logs_dir.glob("turns-*.jsonl")).read_text(encoding="utf-8"))
+    assert line["input"] == "台南一日遊" and line["outcome"] == "offline"  # the agent's edge cleaned it
+
+
+@pytest.mark.parametrize(
+    ("model", "window", "profile"),
+    [
+        ("qwen2.5-coder-1.5b-instruct-q4", 8192, "compact"),
+        ("gemma-3-270m", 8192, "compact"),
+        ("llama3.2:3b", 8192, "compact"),
+        ("qwen2.5:7b-instruct", 8192, "full"),
+        ("Qwen/Qwen2.5-7B-Instruct", 8192, "full"),
+        ("qwen2.5:7b-instruct", 4096, "compact"),  # a small window on a big model: prefill is the cost
+        ("local", 8192, "full"),
+    ],
+)
+def test_the_prompt_profile_follows_the_model_and_the_window(agent_settings, model, window, profile):
+    from pipelines.agent.context import choose_profile
+
+    assert choose_profile(agent_settings(context_window=window), model) == profile
+    assert choose_profile(agent_settings(prompt_profile="full", context_window=4096), model) == "full"
+
+
+def test_the_compact_profile_is_much_shorter(agent_settings, agent_index):
+    from pipelines.tools.turn_tools import TurnTools
+
+    prompts = load_prompts(agent_settings().prompts_dir)
+    values = {"max_tool_rounds": 4, "max_days": 14, "cities": "台南、台北"}
+    full, compact = prompts.system("full", **values), prompts.system("compact", **values)
+    assert estimate_tokens(compact) < estimate_tokens(full) / 2 and "[1]" in compact and "台南、台北" in compact
+
+    def schema_tokens(tools) -> int:
+        return sum(estimate_tokens(json.dumps(t.metadata.to_openai_tool(), ensure_ascii=False)) for t in tools)
+
+    tools = TurnTools(agent_index)
+    assert schema_tokens(tools.function_tools(compact=True)) < schema_tokens(tools.function_tools()) / 2
+
+
+def test_think_blocks_are_removed_even_when_split_across_chunks():
+    from pipelines.agent.text_tool_calls import ThinkFilter, strip_think
+
+    f = ThinkFilter()
+    pieces = ["好的<th", "ink>想一下：台南市立大劇院？", "不對</thi", "nk>推薦", "安平古堡", "<", "b>"]
+    out = "".join(f.feed(p) for p in pieces) + f.flush()
+    assert out == "好的推薦安平古堡<b>"
+    assert strip_think("想很久</think>推薦赤崁樓") == "推薦赤崁樓"  # the opening tag was in the prompt
+    assert strip_think("<think>一直想") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<tools>{"name": "search_segments", "arguments": {"query": "台南"}}</tools>',
+        '好的，我來查：{"name": "search_segments", "arguments": {"query": "台南"}}',
+        '<think>先搜尋</think><tool_call>{"name": "search_segments", "arguments": {"query": "台南"}}</tool_call>',
+    ],
+)
+def test_more_text_tool_call_shapes(text):
+    assert parse_text_tool_calls(text, NAMES) == [("search_segments", {"query": "台南"})]
+
+
+def test_arguments_keep_numbers_too_long_for_int_as_text():
+    from pipelines.agent.text_tool_calls import BrokenArguments, parse_arguments
+
+    assert parse_arguments('{"limit": ' + "9" * 5000 + "}") == {"limit": "9" * 5000}
+    assert parse_arguments({"query": "台南"}) == {"query": "台南"} and parse_arguments("") == {}
+    for broken in ('{"query": "台', "[1, 2]", "null"):
+        with pytest.raises(BrokenArguments):
+            parse_arguments(broken)

@@ -1,7 +1,9 @@
 """Shared machinery of the fake LLM servers: a scripted reply queue on a real HTTP server.
 
-Each chat request pops the next ``Reply`` from the script; the request bodies are kept for
-assertions. Replies can stream text, tool calls, delays, error lines, or drop the connection.
+Each chat request pops the next ``Reply`` from the script, or, when the script is empty and the
+server has a ``responder`` (a model policy, see ``tests/fakes/models.py``), asks it for one. The
+request bodies are kept for assertions. Replies can stream text, tool calls, delays, error lines,
+stream forever, or drop the connection.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +34,8 @@ class Reply:
     truncate_after: int | None = None  # end the body cleanly after N text chunks, without the final chunk
     prompt_tokens: int = 120
     completion_tokens: int | None = None
+    forever: bool = False  # repeat the text chunks until the client hangs up (a model that never stops)
+    thinking: str = ""  # Ollama fake: streamed as message.thinking when the request asks to think
 
     def chunks(self) -> list[str]:
         if isinstance(self.text, list):
@@ -47,9 +52,12 @@ class FakeServer:
 
     handler_cls: type[BaseHTTPRequestHandler]
 
-    def __init__(self, models: list[str], script: list[Reply] | None = None):
+    def __init__(
+        self, models: list[str], script: list[Reply] | None = None, responder: Callable[[dict], Reply] | None = None
+    ):
         self.models = list(models)
         self.script: deque[Reply] = deque(script or [])
+        self.responder = responder
         self.requests: list[dict[str, Any]] = []
         self.disconnects = 0
         self.completed = 0
@@ -67,11 +75,13 @@ class FakeServer:
     def add(self, *replies: Reply) -> None:
         self.script.extend(replies)
 
-    def next_reply(self) -> Reply:
+    def next_reply(self, body: dict | None = None) -> Reply:
         with self._lock:
-            if not self.script:
-                raise ScriptExhausted
-            return self.script.popleft()
+            if self.script:
+                return self.script.popleft()
+        if self.responder is not None:
+            return self.responder(body or {})
+        raise ScriptExhausted
 
     def record(self, path: str, body: Any) -> None:
         with self._lock:
@@ -158,7 +168,7 @@ class ScriptedHandler(BaseHTTPRequestHandler):
             self.start_stream(self.stream_content_type)
             for head in self.stream_preamble():
                 self.write_chunk(head)
-            for n, piece in enumerate(reply.chunks()):
+            for n, piece in enumerate(_pieces(reply)):
                 if reply.die_after is not None and n >= reply.die_after:
                     self.die()
                     return
@@ -191,6 +201,13 @@ class ScriptedHandler(BaseHTTPRequestHandler):
 
     def stream_preamble(self) -> list[bytes]:
         return []
+
+
+def _pieces(reply: Reply) -> Iterator[str]:
+    chunks = reply.chunks()
+    yield from chunks
+    while reply.forever:
+        yield from chunks
 
 
 def completion_tokens(reply: Reply) -> int:

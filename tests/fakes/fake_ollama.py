@@ -99,7 +99,7 @@ class _OllamaHandler(ScriptedHandler):
             self.send_json(400, {"error": f'"{model}" does not support thinking'})
             return
         try:
-            reply = self.fake.next_reply()
+            reply = self.fake.next_reply(body)
         except ScriptExhausted:
             self.send_json(500, {"error": "fake ollama: script exhausted"})
             return
@@ -133,7 +133,15 @@ class _OllamaHandler(ScriptedHandler):
         def error(message: str) -> bytes:
             return _line({"error": message})
 
+        self._thinking = reply.thinking if body.get("think") is True else ""
+        self._model = model
         self.stream_reply(reply, text, tools, done, error)
+
+    def stream_preamble(self) -> list[bytes]:
+        if not self._thinking:
+            return []
+        message = {"role": "assistant", "content": "", "thinking": self._thinking}
+        return [_line({"model": self._model, "created_at": _now(), "message": message, "done": False})]
 
     def _chat_once(self, model: str, reply: Reply) -> None:
         time.sleep(reply.first_byte_delay)

@@ -52,6 +52,11 @@ class _OpenAIHandler(ScriptedHandler):
             self.send_json(404, {"detail": "Not Found"})
             return
         model = body.get("model", "")
+        bad = _null_content(body) if self.fake.strict_messages else None
+        if bad is not None:
+            message = f"1 validation error: messages.{bad}.content Input should be a valid string"
+            self.send_json(500, _error_body(message, 500))
+            return
         if model not in self.fake.models:
             self.send_json(404, _error_body(f"The model `{model}` does not exist.", 404))
             return
@@ -62,7 +67,7 @@ class _OpenAIHandler(ScriptedHandler):
             self.end_headers()
             return
         try:
-            reply = self.fake.next_reply()
+            reply = self.fake.next_reply(body)
         except ScriptExhausted:
             self.send_json(500, _error_body("fake openai: script exhausted", 500))
             return
@@ -165,6 +170,11 @@ class _OpenAIHandler(ScriptedHandler):
         self.fake.completed += 1
 
 
+def _null_content(body: dict[str, Any]) -> int | None:
+    """The first message whose content is null (llama.cpp's server validates every message's content)."""
+    return next((i for i, m in enumerate(body.get("messages") or []) if m.get("content") is None), None)
+
+
 def _arguments(call: dict[str, Any]) -> str:
     args = call.get("arguments", {})
     return args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
@@ -186,8 +196,12 @@ class FakeOpenAI(FakeServer):
         script: list[Reply] | None = None,
         api_key: str | None = None,
         streams_tool_calls: bool = True,
+        responder=None,
+        strict_messages: bool = False,
     ):
-        super().__init__(models, script)
+        super().__init__(models, script, responder)
+        # True: as llama.cpp's server, a message with "content": null is a 500, not a tool-call turn
+        self.strict_messages = strict_messages
         self.api_key = api_key
         # False: as llama.cpp's server with --chat_format chatml-function-calling, a streamed request
         # that offers tools gets "200 OK" and an empty body; the same request unstreamed works

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from pipelines.agent.session import SessionState
@@ -47,3 +48,9 @@ def assert_cites_only_hits(final: FinalResult) -> None:
 
 def tool_messages(request: dict) -> list[str]:
     return [m.get("content") or "" for m in request["messages"] if m["role"] == "tool"]
+
+
+def last_log(agent: TravelAgent) -> dict:
+    """The agent's last turn-log line."""
+    files = sorted(agent.settings.logs_dir.glob("turns-*.jsonl"))
+    return json.loads([line for f in files for line in f.read_text("utf-8").splitlines()][-1])

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.corpus.loader import load_segments
 from pipelines.tools.schemas import SearchArgs, ToolError
-from pipelines.tools.turn_tools import TurnTools, delimit, plan_itinerary, search_segments
+from pipelines.tools.turn_tools import TripLimits, TurnTools, delimit, plan_itinerary, search_segments
 from tests.support.fake_source import FakeSource
 
 
@@ -76,3 +76,38 @@ def test_search_results_stay_within_the_turn_budget(source):
     assert tools.used_tokens <= 400 and "省略" in second["note"] and second["found"] < 10
     shown = [r["n"] for r in first["segments"] + second["segments"]]
     assert len(tools.citations.hits) == len(set(shown))  # only segments the model saw get a number
+
+
+def test_plan_takes_stops_as_the_answer_writes_them(source):
+    tools = TurnTools(source)
+    tools.search_segments(query="安平古堡 赤崁樓", city="台南")
+    first, second = tools.citations.hits[0], tools.citations.hits[1]
+    reply = tools.plan_itinerary(segments=["[1]", f"{second.place} [2]", "[99]"], days=1)
+    data = json.loads(reply.content.split("\n")[1])
+    assert {s["place"] for d in data["days"] for s in d["stops"]} == {first.place, second.place}
+    assert data["skipped_unknown_ids"] == ["[99]"]
+
+
+def test_trip_limits_hold_the_model_to_what_was_asked(source):
+    tools = TurnTools(source, limits=TripLimits(days=2, cities=("台南",)))
+    tools.search_segments(query="古蹟")  # no city: the trip's
+    assert source.searches[-1]["city"] == "台南"
+    with pytest.raises(ToolError, match="使用者問的是台南"):
+        tools.search_segments(query="夜市", city="台北")
+    reply = tools.plan_itinerary(segments=[h.segment_id for h in tools.citations.hits], days=3)
+    assert len(tools.itinerary.days) == 2 and "使用者要的是 2 天" in reply.content
+
+
+def test_unparsable_arguments_and_huge_numbers_are_named():
+    from pipelines.tools.schemas import BROKEN_ARGUMENTS_KEY, clip, resolve_tool_name, validate
+
+    with pytest.raises(ToolError, match="不是完整的 JSON"):
+        validate(SearchArgs, {BROKEN_ARGUMENTS_KEY: '{"query": "台'}, "search_segments")
+    with pytest.raises(ToolError) as err:
+        validate(SearchArgs, {"query": "台南", "limit": "9" * 5000}, "search_segments")
+    assert "limit" in str(err.value) and "1 到 10" in str(err.value) and len(str(err.value)) < 300
+    assert clip(10**40) == "（約 41 位數的數字）" and "位數" in clip(-(10**5000))
+    names = {"search_segments", "plan_itinerary"}
+    assert resolve_tool_name("Search-Segment", names) == "search_segments"
+    assert resolve_tool_name("functions.plan_itinerary", names) == "plan_itinerary"
+    assert resolve_tool_name("get_weather", names) == "get_weather"
