@@ -73,7 +73,9 @@ class GroundedTurn:
         for attempt in range(1 + retries):
             translator = EventTranslator(self.started, first_call=first_call)
             self.translators.append(translator)
-            gate = AnswerGate(self.facts, lambda: bool(self.tools.citations.hits))
+            # an answer must be about the data when this turn found hits or there is a plan (made, edited or
+            # kept): gemma-3-270m answered a plan edit with 【訂閱】 and links, which no line rule names
+            gate = AnswerGate(self.facts, self._needs_places)
             # a corrective attempt answers from what the tools found; it searches only if they found nothing
             rounds = self.settings.max_tool_rounds if attempt == 0 or not self.tools.citations.hits else 0
             run = Attempt(
@@ -101,6 +103,9 @@ class GroundedTurn:
             self.outcome = "llm" if attempt == 0 else "llm_retry"
             yield gate.answer
             return
+
+    def _needs_places(self) -> bool:
+        return bool(self.tools.citations.hits) or self.tools.itinerary is not None or self.session.itinerary is not None
 
     def facts(self) -> Facts:
         """What the answer may name: this turn's hits and plan (else the plan kept from earlier turns),

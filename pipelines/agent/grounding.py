@@ -44,7 +44,12 @@ _LEAD = re.compile(
     r"|走訪|順遊|接著|然後|最後|附近|周邊|一下|一趟|特色|知名|有名|人氣|熱門|在地|傳統|老字號|文青|網美|必訪|必去|超|很|最)"
 )
 # What only the data handed to the model looks like: segment ids, our delimiters, chat-template tokens.
-_RAW_DATA = re.compile(r"[a-z]{2}-[a-z0-9-]+#\d{2,3}|<<<|<<SYS>>|<\|[a-z_]+\|>|｜id\b|\bsegment_id\b", re.I)
+_RAW_DATA = re.compile(
+    r"[a-z]{2}-[a-z0-9-]+#\d{2,3}|<<<|<<SYS>>|<\|[a-z_]+\|>|\[/?INST\]|</?(?:start_of_turn|end_of_turn|s)>|｜id\b|\bsegment_id\b",
+    re.I,
+)
+# A link is never ours to write: the page builds every link from the index (gemma-3-270m wrote bit.ly spam).
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:ly|com|tw|net|org|io|cc)/\S*", re.I)
 _LABEL_END = re.compile(r"[。！？!?；;，,、→\n]")
 _NAME_RUN = re.compile(r"[\u3400-\u9fff0-9A-Za-z]+")
 _CORE_PREFIX = re.compile(r"^(?:國立|市立|縣立|台灣|台北市立|高雄市立)")
@@ -64,7 +69,8 @@ _SCHEDULE_WORDS = (
 class Problem:
     """Why an answer (or a line of it) is not grounded; ``text`` is zh-TW for the model and the log."""
 
-    code: str  # invented_place wrong_citation schedule_place day_count wrong_day raw_data no_place no_citation empty
+    # invented_place wrong_citation schedule_place day_count wrong_day raw_data link no_place no_citation empty
+    code: str
     text: str
 
 
@@ -143,6 +149,8 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
     problems: list[Problem] = []
     if leak := _RAW_DATA.search(line):
         problems.append(Problem("raw_data", f"回答裡有給程式看的資料「{leak.group(0)}」（片段 id 或資料格式）"))
+    if link := _LINK.search(line):
+        problems.append(Problem("link", f"回答裡有不是來自影片資料的連結「{shorten(link.group(0), 40)}」"))
     for name in invented_places(line, facts):
         problems.append(Problem("invented_place", f"提到了工具結果裡沒有的地點「{name}」"))
     problems += _citation_problems(line, facts)
@@ -167,7 +175,8 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
 
 
 def check_whole(answer: str, facts: Facts, need_places: bool) -> list[Problem]:
-    """Problems only the whole answer shows: empty, or no returned place and no valid citation."""
+    """Problems only the whole answer shows: empty, or no returned place and (when there are hits to cite)
+    no valid citation."""
     if not answer.strip():
         return [Problem("empty", "回答是空的")]
     if not need_places:
@@ -175,7 +184,7 @@ def check_whole(answer: str, facts: Facts, need_places: bool) -> list[Problem]:
     problems = []
     if not facts.places_in(answer):
         problems.append(Problem("no_place", "沒有提到任何工具結果裡的地點"))
-    if not any(1 <= n <= len(facts.hits) for n in cited_numbers(answer)):
+    if facts.hits and not any(1 <= n <= len(facts.hits) for n in cited_numbers(answer)):
         problems.append(Problem("no_citation", "沒有用任何工具結果的編號 [n] 引用"))
     return problems
 

@@ -12,7 +12,7 @@ from pipelines.agent.session import SessionState
 from pipelines.agent.travel_agent import build_agent
 from tests.fakes.fake_ollama import FakeOllama, Reply
 from tests.fakes.fake_openai import FakeOpenAI
-from tests.fakes.models import LAZY_ANSWER, grounded_model, lazy_model
+from tests.fakes.models import LAZY_ANSWER, grounded_model, lazy_model, spam_model
 from tests.support.agent_helpers import (
     OLLAMA_MODEL,
     OPENAI_MODEL,
@@ -178,6 +178,24 @@ async def test_a_model_without_a_system_role_gets_the_rules_in_the_message(agent
     message = request["messages"][0]["content"]
     assert message.startswith("你是「愛遊 AIYO」") and message.endswith(f"使用者：{TRIP}")
     assert final.backend == "openai"
+
+
+async def test_spam_for_a_plan_edit_never_reaches_the_user(agent_settings, agent_index):
+    # gemma-3-270m answered 「第二天換成海邊的行程」 with [INST] tokens and bit.ly links and no place
+    with FakeOpenAI([OPENAI_MODEL], responder=spam_model) as server:
+        settings = agent_settings(llm_backend="openai", openai_base_url=server.base_url, openai_model=OPENAI_MODEL)
+        agent = build_agent(settings, agent_index)
+        session = SessionState()
+        first = final_of(await collect(agent, TRIP, session))
+        events = await collect(agent, "第二天換成海邊的行程", session)
+    assert first.backend == "openai"
+    final = final_of(events)
+    for junk in ("bit.ly", "INST", "訂閱", "請註冊"):
+        assert junk not in text_of(events) and junk not in final.answer
+    assert final.backend == "offline" and final.answer.startswith("【離線模式】")
+    assert session.itinerary is not None and len(session.itinerary.days) == 2  # the plan is kept
+    log = last_log(agent)
+    assert log["outcome"] == "fallback" and any("連結" in p or "資料" in p or "地點" in p for p in log["problems"])
 
 
 async def test_a_lone_surrogate_in_the_message_still_ends_the_turn(agent, ollama):

@@ -81,6 +81,10 @@ def test_what_a_grounded_answer_looks_like_passes(facts):
         ("第 2 天再回安平古堡 [1]", "wrong_day"),  # the plan has it on day 1
         ("[1] 安平古堡（台南）｜id tn-test-01#01｜古蹟", "raw_data"),  # gemma-3-270m echoed the data block
         ("<<SYS>>", "raw_data"),
+        ("[INST]請註冊[/INST]", "raw_data"),  # gemma-3-270m, a plan edit
+        ("請註冊：https://bit.ly/2J1r7u9", "link"),
+        ("更多資訊在 www.example.com 喔", "link"),
+        ("訂閱 bit.ly/3n06wYy", "link"),
     ],
 )
 def test_what_a_small_model_invents_is_found(facts, line, code):
@@ -101,6 +105,12 @@ def test_a_place_named_by_its_core_or_in_a_transcript_is_not_invented():
     assert invented_places("赤嵌樓很美", facts) == []  # the other way to write 崁
     assert invented_places("一間咖啡館、熱鬧的夜市、這座古城", facts) == []  # common nouns
     assert invented_places("晚上去六合夜市", facts) == ["六合夜市"]
+
+
+def test_an_edited_plan_without_new_hits_still_needs_its_places():
+    plan_only = Facts(itinerary=PLAN)  # a follow-up edit: the plan changed, nothing new to cite
+    assert [p.code for p in check_whole("【訂閱】請註冊！", plan_only, need_places=True)] == ["no_place"]
+    assert check_whole("第 2 天改成台南牛肉湯跟神農街", plan_only, need_places=True) == []
 
 
 def test_whole_answer_must_name_and_cite_a_returned_place(facts):

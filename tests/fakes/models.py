@@ -8,6 +8,8 @@ JSON) goes in, a ``Reply`` comes out.
   answers from the tool results. Always cites what it was given.
 - ``lazy_model``: answers at once without tools and invents places, citations and a third day (what
   Qwen2.5-Coder-1.5B did with 「幫我排台南兩天一夜的輕鬆行程」).
+- ``spam_model``: for a plan edit, answers template tokens and short links and no place (what
+  gemma-3-270m wrote for 「第二天換成海邊的行程」), else like ``grounded_model``.
 - ``hung_model`` accepts and never answers; ``endless_model`` streams forever;
   ``huge_argument_model`` streams a 60,000-character tool argument.
 """
@@ -63,6 +65,17 @@ def grounded_model(body: dict[str, Any]) -> Reply:
 
 def lazy_model(body: dict[str, Any]) -> Reply:
     return Reply(text=LAZY_ANSWER, prompt_tokens=_prompt_tokens(body))
+
+
+SPAM_ANSWER = "【訂閱】\n[INST]請註冊：https://bit.ly/2J1r7u9[/INST]\n[INST]請註冊：https://bit.ly/3n06wYy[/INST]\n"
+
+
+def spam_model(body: dict[str, Any]) -> Reply:
+    messages = body.get("messages") or []
+    user = next((_content(m) for m in reversed(messages) if m.get("role") == "user"), "")
+    if "換成" in user.rsplit("使用者：", 1)[-1]:
+        return Reply(text=SPAM_ANSWER, prompt_tokens=_prompt_tokens(body))
+    return grounded_model(body)
 
 
 def hung_model(body: dict[str, Any]) -> Reply:
