@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipelines.core.models import Place, Video, VideoSource  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent / "assets" / "corpus"
+COLUMNS = ("place", "aliases", "city", "district", "lat", "lon", "tags", "visit_minutes", "best_time", "area", "hours")
 CHARS_PER_S = 4.2  # spoken Mandarin in vlogs runs ~4-5 characters a second
 CUE_GAP_S = 0.2
 CHAPTER_GAP_S = 0.8
@@ -138,7 +139,7 @@ def main(corpus: Path = CORPUS) -> int:
     (corpus / "videos.json").write_text(json.dumps(records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with (corpus / "places.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["place", "aliases", "city", "district", "lat", "lon", "tags", "visit_minutes", "best_time"])
+        writer.writerow(COLUMNS)
         for p in places.values():
             writer.writerow(
                 [
@@ -151,6 +152,8 @@ def main(corpus: Path = CORPUS) -> int:
                     "|".join(p.tags),
                     p.visit_minutes,
                     p.best_time,
+                    p.area,
+                    p.hours,
                 ]
             )
     segs = sum(len(v["segments"]) for v in videos)

@@ -146,8 +146,11 @@ def load_authored(corpus: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     return places, videos
 
 
+NOT_DRAWN = ("area", "hours")  # gazetteer fields no card shows: editing them re-renders nothing
+
+
 def fingerprint(video: dict, places: dict[str, dict]) -> str:
-    used = [places.get(s["place"]) for s in video["segments"]]
+    used = [{k: v for k, v in (places.get(s["place"]) or {}).items() if k not in NOT_DRAWN} for s in video["segments"]]
     blob = json.dumps([VERSION, FPS, ENCODE, video, used], ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
