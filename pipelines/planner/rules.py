@@ -4,21 +4,20 @@ Choices where the issue is silent (documented in README and the bench report):
 
 - Stops per day: relaxed 3, normal 4, packed 6; travelling with kids or elders: one fewer
   (at least 2), the day ends by 20:00 at the latest and walks are shorter (see ``planner.travel``).
-  Meals do not count against that cap (``paced_stops``): per day, one short food stop (tag
-  美食/小吃, visit <= 60 min, not a night market) starting at lunch (11:00–13:30), and one
-  evening meal, i.e. a night market from 17:00 or a short food stop starting at dinner
-  (17:00–19:30). So a relaxed day can be 3 sights + lunch + a night market; a second lunch
-  stop, a long food stop (國華街, 90 min) or food at another hour counts as a sight.
-- Sunrise spots (best_time ``sunrise``) open their day at 05:30, before the usual day start, and
-  assume the night before is spent nearby, so no travel is counted before them; one a day.
-- Night markets (tag 夜市) and ``night`` spots start at 17:30 or later (the verifier accepts 17:00);
-  ``afternoon`` spots from 12:00 and ``evening`` spots from 16:00 when the day allows it, but
-  best_time is a preference, not a reason to idle: such a spot waits at most ``SOFT_WAIT``
-  minutes for its time (a meal ``MEAL_WAIT``), and a day's first stop never waits (it starts at the day
-  start, unless it is a sunrise spot or a night place). Only night places may wait longer.
-- Meals: one food stop (tag 美食/小吃, best_time morning/any/afternoon, a short one first) is
-  aimed at lunch (11:00–13:30, ideally 12:00); a second one at dinner (from 17:00) when no night
-  market feeds the evening.
+  A lunch and a dinner (a meal stop or a night market) do not count against that cap.
+- Food has roles: a *meal* place (美食/小吃, not a night market, a dessert shop or an old street,
+  at most 90 min) is eaten at lunch (11:00–13:30), dinner (17:00–19:30) or, if it opens early and
+  is a morning place, breakfast (by 09:45) and never at 10:00 or 15:30; a *snack* (甜點, 冰, 咖啡)
+  goes at any hour; a night market is the evening meal from 17:30.
+- A full day has a lunch and a dinner when the selection has food in reach; no gap over
+  ``MAX_GAP`` minutes without a 自由活動 / 休息 block that says why; a day that is not the
+  departure day runs to at least ``FULL_DAY_END`` (the departure day to ``DEPARTURE_END``).
+- Early starts only when asked: a sunrise place (best_time ``sunrise``) opens its day at 05:30
+  only when the traveller asked for a sunrise (日出 / 看日出); otherwise it is a morning place.
+- One area, one day: stops of one ``area`` (a gorge, an island, an old town) share a day unless
+  they cannot fit one; a place named like its area (七美, 小琉球) is the whole outing and gives way
+  to the area's own stops.
+- Opening hours (``hours``) are hard: a stop starts after opening and ends by closing.
 - Between days: if the next day starts more than 20 km from where the last one ended, the move
   is the first travel of that day (within 20 km the lodging is assumed to be nearby).
 """
@@ -34,7 +33,7 @@ from pipelines.core.text import canonical_city, normalise_text
 from pipelines.planner.travel import Point, haversine_km, travel_minutes
 
 PACE_CAPS = {"relaxed": 3, "normal": 4, "packed": 6}
-FREE_MEALS = 2  # stops a day may hold beyond the cap: a lunch and an evening meal (``paced_stops``)
+FREE_MEALS = 3  # stops a day may hold beyond the cap: a breakfast, a lunch and a dinner (``paced_stops``)
 GENTLE_DAY_END = "20:00"
 SUNRISE_START = "05:30"
 SUNRISE_LATEST = "07:00"
@@ -43,9 +42,17 @@ NIGHT_MARKET_EARLIEST = "17:00"  # what the verifier accepts
 SOFT_EARLIEST = {"afternoon": "12:00", "evening": "16:00"}  # kept when the day allows it
 LUNCH = ("11:00", "12:00", "13:30")  # earliest, ideal, latest start
 DINNER = ("17:00", "18:00", "19:30")
-BREAKFAST_LATEST = "10:00"
+BREAKFAST_LATEST = "09:45"
 FOOD_TAGS = frozenset({"美食", "小吃"})
-MEAL_MAX_MINUTES = 60  # a food stop this short is a meal, not a sight, at lunch or dinner time
+SNACK_TAGS = frozenset({"甜點", "咖啡"})
+MEAL_MAX_MINUTES = 90  # a food place this short is a meal (eaten at meal times), not a sight
+QUICK_STOP_MINUTES = 30  # a stop this short (a photo stop, a snack) counts half against the pace cap
+MAX_GAP = 120  # longest stretch without a stop before the day needs a 自由活動 / 休息 block
+FULL_DAY_END = "18:00"  # a full day (not the departure day) runs at least this late
+DEPARTURE_END = "14:00"  # the last day of a trip may end from here
+RELAXED_EARLIEST = "08:30"  # a relaxed / gentle trip never starts before this unless asked
+UMBRELLA_MINUTES = 180  # a visit this long named after its area is the whole outing
+AREA_REACH_KM = 1.0  # an area-less stop this close to an area's stop belongs to that outing
 SOFT_WAIT = 15  # longest wait for an afternoon/evening spot's time; night places wait freely
 MEAL_WAIT = 60  # longest wait for lunch (11:00) or dinner (17:00)
 MAX_IDLE = 60  # a night spot (not a night market) is dropped rather than idled for longer (``planner.plan``)
@@ -85,19 +92,69 @@ def day_window(prefs: Preferences, opens_with_sunrise: bool = False) -> tuple[in
     return start, end
 
 
+def day_end_for(prefs: Preferences, day: int, days: int) -> int:
+    """The latest end of one day: the day window, earlier when a wish asks (「最後一天早點回台北」)."""
+    end = day_window(prefs)[1]
+    for wish in prefs.day_wishes:
+        if wish.day_end and wish.applies_to(day, days):
+            end = min(end, to_minutes(wish.day_end))
+    return end
+
+
+def is_departure(day: int, days: int, prefs: Preferences) -> bool:
+    """The last day of a multi-day trip, or a day the traveller asked to end early, may end early."""
+    return (days > 1 and day == days) or day_end_for(prefs, day, days) < day_window(prefs)[1]
+
+
 def is_night_market(seg: Segment) -> bool:
     return NIGHT_MARKET_TAG in seg.tags
 
 
-def kind_of(seg: Segment) -> Kind:
-    """When in the day a place belongs; a night market is a night place whatever its best_time says."""
+def kind_of(seg: Segment, sunrise: bool = True) -> Kind:
+    """When in the day a place belongs; a night market is a night place whatever its best_time says.
+
+    Without ``sunrise`` (the traveller did not ask for one) a sunrise place is a morning place.
+    """
     if is_night_market(seg):
         return "night"
+    if seg.best_time == "sunrise" and not sunrise:
+        return "morning"
     return seg.best_time
+
+
+def wants_sunrise(prefs: Preferences) -> bool:
+    """Early starts only when asked: 日出 among the interests, or the sunrise flag."""
+    return prefs.sunrise or "日出" in prefs.interests
 
 
 def is_food(seg: Segment) -> bool:
     return bool(FOOD_TAGS.intersection(seg.tags))
+
+
+def is_snack(seg: Segment) -> bool:
+    """A dessert shop, ice or café: fine at any hour, never counted as a meal."""
+    return bool(SNACK_TAGS.intersection(seg.tags)) and not is_night_market(seg)
+
+
+def opening(seg: Segment) -> tuple[int, int]:
+    """(opens, closes) in minutes; empty hours = open all day."""
+    if not seg.hours:
+        return 0, 24 * 60
+    first, last = seg.hours.split("-")
+    return to_minutes(first), to_minutes(last)
+
+
+def area_key(seg: Segment) -> str:
+    return norm(seg.area) if seg.area else ""
+
+
+def is_umbrella(seg: Segment) -> bool:
+    """The whole outing in one segment: a place named like its area (七美 in 七美, 小琉球 in 小琉球), or a long
+    visit named after it (太魯閣國家公園, 4 h, in 太魯閣峽谷)."""
+    if not (seg.area and seg.place):
+        return False
+    place, area = norm(seg.place), norm(seg.area)
+    return place == area or (seg.visit_minutes >= UMBRELLA_MINUTES and place[:2] == area[:2])
 
 
 @lru_cache(maxsize=8192)
@@ -130,7 +187,7 @@ def matches_avoid(term: str, seg: Segment) -> bool:
     return t in {norm(tag) for tag in seg.tags}
 
 
-def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:
+def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:  
     """Coordinates per segment id; a segment without them borrows its city's centre (if known)."""
     segments = list(segments)
     by_city: dict[str, list[Segment]] = {}
@@ -140,12 +197,12 @@ def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:
     points: dict[str, Point] = {}
     for seg in segments:
         if seg.lat is not None and seg.lon is not None:
-            points[seg.segment_id] = Point.at(seg.lat, seg.lon, seg.tags)
+            points[seg.segment_id] = Point.at(seg.lat, seg.lon, seg.tags, seg.area)
         elif seg.city in by_city:
             near = by_city[seg.city]
             lat = sum(s.lat for s in near) / len(near)  # type: ignore[misc]
             lon = sum(s.lon for s in near) / len(near)  # type: ignore[misc]
-            points[seg.segment_id] = Point.at(lat, lon, seg.tags)
+            points[seg.segment_id] = Point.at(lat, lon, seg.tags, seg.area)
     return points
 
 
@@ -157,15 +214,42 @@ def entry_minutes(prev: Point | None, first: Point, first_kind: str, gentle: boo
 
 
 def is_meal(seg: Segment) -> bool:
-    """A short food stop (not a night market): free of the pace cap at lunch or dinner time."""
-    return is_food(seg) and not is_night_market(seg) and seg.visit_minutes <= MEAL_MAX_MINUTES
+    """A place to eat a meal (not a night market, a dessert shop or an old street): lunch, dinner or breakfast."""
+    return (
+        is_food(seg)
+        and not is_night_market(seg)
+        and not is_snack(seg)
+        and "老街" not in seg.tags
+        and seg.visit_minutes <= MEAL_MAX_MINUTES
+    )
+
+
+def meal_slots(seg: Segment, day_start: int) -> list[tuple[str, int, int]]:
+    """(meal, earliest start, latest start) windows a meal place may take, within its opening hours."""
+    if not is_meal(seg):
+        return []
+    opens, closes = opening(seg)
+    slots = []
+    if seg.best_time == "morning":
+        slots.append(("breakfast", day_start, to_minutes(BREAKFAST_LATEST)))
+    slots += [("lunch", to_minutes(LUNCH[0]), to_minutes(LUNCH[2])), ("dinner", to_minutes(DINNER[0]), to_minutes(DINNER[2]))]
+    out = []
+    for name, first, last in slots:
+        first, last = max(first, opens), min(last, closes - seg.visit_minutes)
+        if first <= last:
+            out.append((name, first, last))
+    return out
 
 
 def free_meal_slot(seg: Segment, start: int) -> str:
-    """Returns "lunch" or "dinner" when this stop, starting at ``start``, is a meal that the pace cap ignores."""
+    """ "breakfast", "lunch" or "dinner" when this stop, starting at ``start``, is a meal the pace cap ignores."""
     if is_night_market(seg):
         return "dinner" if start >= to_minutes(DINNER[0]) else ""
-    return meal_window(start) if is_meal(seg) else ""
+    if not is_meal(seg):
+        return ""
+    if seg.best_time == "morning" and start <= to_minutes(BREAKFAST_LATEST):
+        return "breakfast"
+    return meal_window(start)
 
 
 def meal_window(start: int) -> str:
@@ -177,19 +261,35 @@ def meal_window(start: int) -> str:
     return ""
 
 
-def paced_stops(stops: Iterable[tuple[Segment, int]]) -> int:
-    """How many of a day's (segment, start) stops count against ``stop_cap``: all but one lunch and one dinner."""
-    stops = list(stops)
-    free = {slot for seg, start in stops if (slot := free_meal_slot(seg, start))}
-    return len(stops) - len(free)
+def pace_weight(seg: Segment) -> float:
+    """What a stop weighs against ``stop_cap``: a quick photo stop (<= 30 min) half."""
+    return 0.5 if seg.visit_minutes <= QUICK_STOP_MINUTES else 1.0
+
+
+def paced_stops(stops: Iterable[tuple[Segment, int]]) -> float:
+    """How much of a day's (segment, start) stops count against ``stop_cap``: all but one of each meal,
+    quick stops half (``pace_weight``)."""
+    used: set[str] = set()
+    total = 0.0
+    for seg, start in stops:
+        slot = free_meal_slot(seg, start)
+        if slot and slot not in used:
+            used.add(slot)
+            continue
+        total += pace_weight(seg)
+    return total
 
 
 def meal_label(seg: Segment, start: int) -> str:
-    """早餐/午餐/晚餐 for a food stop (or a night market) that starts at a meal time."""
-    if not (is_food(seg) or is_night_market(seg)):
+    """早餐/午餐/晚餐 for a meal place or a night market at a meal time; 點心 for a snack."""
+    if is_snack(seg):
+        return "點心"
+    if not (is_meal(seg) or is_night_market(seg)):
         return ""
-    if start <= to_minutes(BREAKFAST_LATEST) and seg.best_time == "morning":
+    if is_meal(seg) and start <= to_minutes(BREAKFAST_LATEST) and seg.best_time == "morning":
         return "早餐"
+    if is_night_market(seg):
+        return "晚餐" if start >= to_minutes(DINNER[0]) else ""
     return {"lunch": "午餐", "dinner": "晚餐"}.get(meal_window(start), "")
 
 

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipelines.core.models import Preferences, Segment
-from pipelines.planner.day_schedule import Stop
-from pipelines.planner.rules import matches_avoid, matches_place, norm, resolve_points
+from pipelines.planner.rules import area_key, is_umbrella, matches_avoid, matches_place, norm, resolve_points
+from pipelines.planner.stops import Stop, make_stop, with_outings
+from pipelines.planner.travel import Point, travel_minutes
 
 Rank = tuple[bool, int, float, int]
 
 # Why a segment is not in the plan; the notes explain each in zh-TW.
-REASONS = ("no_place", "no_coords", "avoid", "alone", "capacity")
+REASONS = ("no_place", "no_coords", "avoid", "far", "covered", "alone", "capacity")
 
 
 @dataclass
@@ -47,17 +48,59 @@ class Selection:
                 out.notes.append(f"「{seg.place}」符合避開條件，但你指定必去，仍排入。")
             named = seg.segment_id in prefs.must_include
             groups.setdefault(norm(seg.place), []).append((_rank(seg, pos, prefs, must), named, seg))
+        best_of = []
         for group in groups.values():
             group.sort(key=lambda g: (g[1], g[0]), reverse=True)
-            rank, _, best = group[0]
-            out.rank.append(rank)
-            out.stops.append(Stop.of(len(out.stops), best, points[best.segment_id], rank[0]))
+            best_of.append(group[0])
             if len(group) > 1:
-                out.duplicates[best.segment_id] = [g[2].segment_id for g in group[1:]]
+                out.duplicates[group[0][2].segment_id] = [g[2].segment_id for g in group[1:]]
+        best_of = out._near(best_of, points, prefs)
+        best_of = out._without_umbrellas(best_of)
+        count = len(segments)
+        stops = []
+        for rank, _, best in best_of:
+            out.rank.append(rank)
+            stops.append(make_stop(len(stops), best, points[best.segment_id], rank[0], rank, count, prefs))
+        out.stops = with_outings(stops)
         if out.duplicates:
             places = "、".join(f"{out.segments[k].place}（共 {len(v) + 1} 段）" for k, v in out.duplicates.items())
             out.notes.append(f"同一地點有多個影片片段，各保留最合適的一段：{places}。")
         return out
+
+    def _near(self, group: list, points: dict[str, Point], prefs: Preferences) -> list:
+        """「附近」 and region words: keep stops in the named areas or places, or within reach of them."""
+        if not prefs.near:
+            return group
+        anchors = [
+            points[seg.segment_id]
+            for _, _, seg in group
+            if any(area_key(seg) == norm(n) or matches_place(n, seg) for n in prefs.near)
+        ]
+        if not anchors:
+            return group
+        kept = []
+        for entry in group:
+            seg = entry[2]
+            must = entry[0][0]
+            here = points[seg.segment_id]
+            close = any(travel_minutes(a, here) <= prefs.near_minutes for a in anchors)
+            if must or close:
+                kept.append(entry)
+            else:
+                self.reasons[seg.segment_id] = "far"
+        return kept
+
+    def _without_umbrellas(self, group: list) -> list:
+        """A place named like its area (七美) gives way to that area's own stops (雙心石滬, 望夫石 …)."""
+        areas = {area_key(seg) for _, _, seg in group if not is_umbrella(seg) and seg.area}
+        kept = []
+        for entry in group:
+            seg = entry[2]
+            if is_umbrella(seg) and area_key(seg) in areas and not entry[0][0]:
+                self.reasons[seg.segment_id] = "covered"
+            else:
+                kept.append(entry)
+        return kept
 
     @property
     def kept(self) -> list[int]:

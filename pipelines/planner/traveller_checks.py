@@ -1,0 +1,209 @@
+"""The traveller's rules (issue 9): checks a plan must pass before a ✅ means a traveller would follow it.
+
+Each check returns zh-TW problems (empty = passed) and reads the rules from ``planner.rules``, the
+same numbers the planner uses. Full days, meals, one outing a day, no unasked early start, the
+day wishes, 「附近」 and opening hours.
+"""
+
+from __future__ import annotations
+
+from pipelines.core.models import DayPlan, FreeTime, ItineraryItem
+from pipelines.planner.check_context import CheckContext, clock
+from pipelines.planner.rules import (
+    DEPARTURE_END,
+    DINNER,
+    FULL_DAY_END,
+    LUNCH,
+    MAX_GAP,
+    RELAXED_EARLIEST,
+    area_key,
+    day_end_for,
+    day_window,
+    free_meal_slot,
+    is_departure,
+    is_meal,
+    is_night_market,
+    matches_place,
+    meal_slots,
+    norm,
+    opening,
+    paced_stops,
+    stop_cap,
+    to_hhmm,
+    to_minutes,
+)
+from pipelines.planner.travel import travel_minutes
+
+
+def day_use(ctx: CheckContext) -> list[str]:
+    """No stretch over MAX_GAP without a 自由活動/休息 block saying why; a full day runs to FULL_DAY_END."""
+    problems = []
+    start, _ = day_window(ctx.prefs)
+    for day in ctx.itinerary.days:
+        if not day.items:
+            if not any(b.reason for b in day.free):
+                problems.append(f"第 {day.day} 天沒有安排，也沒有說明原因")
+            continue
+        times = [(clock(i.start), clock(i.end), i) for i in day.items]
+        if any(b is None or e is None for b, e, _ in times):
+            continue
+        gaps = [(start, times[0][0] - times[0][2].travel_minutes, MAX_GAP)]
+        gaps += [(a[1], b[0] - b[2].travel_minutes, MAX_GAP) for a, b in zip(times, times[1:], strict=False)]
+        target = DEPARTURE_END if is_departure(day.day, ctx.days, ctx.prefs) else FULL_DAY_END
+        end = min(to_minutes(target), day_end_for(ctx.prefs, day.day, ctx.days))
+        gaps.append((times[-1][1], end, MAX_GAP // 2))
+        for begin, finish, allowed in gaps:
+            if finish - begin > allowed and not _covered(day.free, begin, finish, allowed):
+                problems.append(f"第 {day.day} 天 {to_hhmm(begin)}–{to_hhmm(finish)} 空著，沒有說明要做什麼")
+    return problems
+
+
+def _covered(blocks: list[FreeTime], begin: int, finish: int, allowed: int) -> bool:
+    spans = [(clock(b.start), clock(b.end)) for b in blocks if b.reason.strip()]
+    covered = sum(max(0, min(e, finish) - max(s, begin)) for s, e in spans if s is not None and e is not None)
+    return finish - begin - covered <= allowed
+
+
+def meals(ctx: CheckContext) -> list[str]:
+    """Meal places at meal times; a lunch and a dinner on each full day while unplanned food is in reach."""
+    problems = []
+    planned = {i.segment_id for _, i in ctx.items()}
+    for day in ctx.itinerary.days:
+        slots = set()
+        for item in day.items:
+            seg, start = ctx.seg(item), clock(item.start)
+            if seg is None or start is None:
+                continue
+            slot = free_meal_slot(seg, start)
+            slots.add(slot)
+            if is_meal(seg) and not slot:
+                problems.append(f"第 {day.day} 天「{item.place}」{item.start} 用餐，不是吃飯時間")
+        if not day.items:
+            continue
+        for meal, label, window in (("lunch", "午餐", LUNCH), ("dinner", "晚餐", DINNER)):
+            if meal in slots or not _covers(ctx, day, window):
+                continue
+            if spare := _food_left(ctx, day, planned, meal):
+                problems.append(f"第 {day.day} 天沒有{label}（還有 {spare} 可以吃）")
+    return problems
+
+
+def _covers(ctx: CheckContext, day: DayPlan, window: tuple[str, str, str]) -> bool:
+    """The day's own span includes that meal's window, so the traveller eats out then."""
+    first, last = clock(day.items[0].start), clock(day.items[-1].end)
+    end = day_end_for(ctx.prefs, day.day, ctx.days)
+    if first is None or last is None:
+        return False
+    wanted_end = max(last, min(end, to_minutes(FULL_DAY_END))) if not is_departure(day.day, ctx.days, ctx.prefs) else last
+    return first <= to_minutes(window[1]) and wanted_end >= to_minutes(window[2])
+
+
+def _food_left(ctx: CheckContext, day: DayPlan, planned: set[str], meal: str) -> str:
+    cities = {i.city for i in day.items}
+    start, _ = day_window(ctx.prefs)
+    for seg in ctx.segments.values():
+        if seg.segment_id in planned or seg.city not in cities or not seg.place:
+            continue
+        if any(m == meal for m, _, _ in meal_slots(seg, start)) or (meal == "dinner" and is_night_market(seg)):
+            if any(norm(seg.place) == norm(i.place) for _, i in ctx.items()):
+                continue
+            return f"「{seg.place}」"
+    return ""
+
+
+def outings(ctx: CheckContext) -> list[str]:
+    """An area travellers combine (a gorge, an island, an old town) is one day, unless it cannot fit one."""
+    by_area: dict[str, list[tuple[int, ItineraryItem]]] = {}
+    for day, item in ctx.items():
+        seg = ctx.seg(item)
+        if seg is not None and seg.area:
+            by_area.setdefault(area_key(seg), []).append((day.day, item))
+    problems = []
+    start, end = day_window(ctx.prefs)
+    for visits in by_area.values():
+        days = sorted({d for d, _ in visits})
+        if len(days) < 2:
+            continue
+        segs = [(ctx.segments[i.segment_id], clock(i.start) or 0) for _, i in visits]
+        minutes = sum(s.visit_minutes for s, _ in segs)
+        too_big = paced_stops(segs) > stop_cap(ctx.prefs) or minutes > end - start - 60
+        name = ctx.segments[visits[0][1].segment_id].area
+        if not too_big:
+            problems.append(f"{name}分在第 {'、'.join(map(str, days))} 天（一天就走得完）")
+        elif days != list(range(days[0], days[-1] + 1)):
+            problems.append(f"{name}分在不相連的第 {'、'.join(map(str, days))} 天")
+    return problems
+
+
+def early(ctx: CheckContext) -> list[str]:
+    """No start before the day start (a relaxed or gentle trip: before 08:30) unless a sunrise was asked for."""
+    start, _ = day_window(ctx.prefs)
+    if ctx.prefs.pace == "relaxed" or ctx.gentle:
+        start = max(start, to_minutes(RELAXED_EARLIEST)) if start < to_minutes(RELAXED_EARLIEST) else start
+    problems = []
+    for day in ctx.itinerary.days:
+        if not day.items:
+            continue
+        first = day.items[0]
+        begin = clock(first.start)
+        if begin is None or begin - first.travel_minutes >= start:
+            continue
+        if ctx.sunrise and ctx.kind(first) == "sunrise":
+            continue
+        problems.append(f"第 {day.day} 天 {to_hhmm(begin - first.travel_minutes)} 就出發，但你沒有要早起看日出")
+    return problems
+
+
+def wishes(ctx: CheckContext) -> list[str]:
+    problems = []
+    for wish in ctx.prefs.day_wishes:
+        number = ctx.days if wish.day == -1 else wish.day
+        day = next((d for d in ctx.itinerary.days if d.day == number), None)
+        if day is None:
+            continue
+        segs = [s for i in day.items if (s := ctx.seg(i)) is not None]
+        for tag in wish.interests:
+            if not any(tag in s.tags for s in segs):
+                problems.append(f"第 {number} 天沒有排到「{tag}」")
+        for place in wish.must_include:
+            if not any(matches_place(place, s) for s in segs):
+                problems.append(f"第 {number} 天沒有排到「{place}」")
+        last = clock(day.items[-1].end) if day.items else None
+        if wish.day_end and last is not None and last > to_minutes(wish.day_end):
+            problems.append(f"第 {number} 天 {day.items[-1].end} 才結束，你想在 {wish.day_end} 前結束")
+    return problems
+
+
+def nearness(ctx: CheckContext) -> list[str]:
+    """With 「附近」 or a region word, every stop is within reach of what was named."""
+    if not ctx.prefs.near:
+        return []
+    anchors = [
+        ctx.points[s.segment_id]
+        for s in ctx.segments.values()
+        if s.segment_id in ctx.points and any(area_key(s) == norm(n) or matches_place(n, s) for n in ctx.prefs.near)
+    ]
+    if not anchors:
+        return []
+    problems = []
+    named = "、".join(ctx.prefs.near)
+    for _, item in ctx.items():
+        here, seg = ctx.points.get(item.segment_id), ctx.seg(item)
+        if here is None or seg is None or any(matches_place(m, seg) for m in ctx.prefs.must_include):
+            continue
+        minutes = min(travel_minutes(a, here) for a in anchors)
+        if minutes > ctx.prefs.near_minutes:
+            problems.append(f"「{item.place}」離{named}約 {minutes} 分鐘，不算附近")
+    return problems
+
+
+def hours(ctx: CheckContext) -> list[str]:
+    problems = []
+    for day, item in ctx.items():
+        seg, begin, finish = ctx.seg(item), clock(item.start), clock(item.end)
+        if seg is None or begin is None or finish is None or not seg.hours:
+            continue
+        opens, closes = opening(seg)
+        if begin < opens or finish > closes:
+            problems.append(f"第 {day.day} 天「{item.place}」{item.start}–{item.end}，營業時間是 {seg.hours}")
+    return problems
