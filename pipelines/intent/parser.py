@@ -6,29 +6,43 @@ agent's follow-up hints. Vocabulary lives in ``intent.lexicon`` so this file sta
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pipelines.core.models import Pace, Preferences
+from pipelines.core.models import DayWish, Pace, Preferences
 from pipelines.core.text import CITY_ALIASES, TAIWAN_CITIES, canonical_city
+from pipelines.intent import english as en
+from pipelines.intent.dates import resolve_dates
 from pipelines.intent.lexicon import (
+    BUDGET_WORDS,
+    EARLY_HOME_WORDS,
     ELDER_WORDS,
     INTEREST_WORDS,
     KID_WORDS,
     LATE_START_WORDS,
+    NEAR_WORDS,
     PACKED_WORDS,
     PLACE_CITIES,
     PLAN_WORDS,
     QUESTION_WORDS,
+    REGION_AREAS,
     RELAXED_WORDS,
+    SUNRISE_WORDS,
 )
 
-FollowUp = Literal["replace_day", "add_day", "remove_day", "set_days", "only", "more", "refine"]
+FollowUp = Literal[
+    "replace_day", "add_day", "remove_day", "drop_day", "set_days", "only", "more", "refine", "remove_stop",
+    "swap_stop", "move_stop",
+]  # fmt: skip
 
-_NUM = r"(\d+|[０-９]+|[一二兩三四五六七八九十]+)"
+EARLY_HOME_END = "15:00"  # 「最後一天早點回台北」: that day ends by then
+_NUM = r"(\d+(?:\.\d+)?|[０-９]+|[一二兩三四五六七八九十]+)"
 _CN = {"一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _STOP = "，,。.!！?？；;：:\n （）()「」『』"
 _SPLIT = re.compile(r"[、/／]|和|跟|及|與|還有|或")
@@ -55,6 +69,13 @@ class Intent(BaseModel):
     target_day: int | None = Field(default=None, description="1-based; -1 means the last day")
     day_delta: int = Field(default=0, description="for add_day/remove_day")
     wants_plan: bool = False
+    start_date: dt.date | None = Field(default=None, description="first day, from date words and ``today``")
+    day_wishes: list[DayWish] = Field(default_factory=list)
+    near: list[str] = Field(default_factory=list, description="areas the trip stays in or near (region words)")
+    budget: Literal["low", "mid", "high"] | None = None
+    sunrise: bool = False
+    place: str = Field(default="", description="the stop a follow-up removes, swaps or moves")
+    problems: list[str] = Field(default_factory=list, description="zh-TW: what in the request could not be read")
 
     def preferences(self, base: Preferences | None = None) -> Preferences:
         """Preferences for the planner; values this request did not mention come from ``base``."""
@@ -71,6 +92,11 @@ class Intent(BaseModel):
         prefs.avoid = _merge(prefs.avoid, self.avoid)[:20]
         prefs.with_kids = prefs.with_kids or self.with_kids
         prefs.with_elders = prefs.with_elders or self.with_elders
+        prefs.start_date = self.start_date or prefs.start_date
+        prefs.day_wishes = self.day_wishes or prefs.day_wishes
+        prefs.near = self.near or prefs.near
+        prefs.budget = self.budget or prefs.budget
+        prefs.sunrise = prefs.sunrise or self.sunrise
         return prefs
 
     def search_query(self) -> str:
@@ -79,11 +105,14 @@ class Intent(BaseModel):
         return " ".join(parts)
 
 
-def parse_request(text: str, known_cities: Iterable[str]) -> Intent:
-    """Parse a zh-TW travel request; ``known_cities`` are the corpus's normalised city names."""
+def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None = None) -> Intent:
+    """Parse a zh-TW (or English, or Simplified) travel request; ``known_cities`` are the corpus's normalised
+    city names; date words resolve against ``today`` (none: dates are not read)."""
     known = {canonical_city(c) for c in known_cities}
     clean = _normalise_text(text)
     intent = Intent(text=text)
+    if en.is_english(clean):
+        return _parse_english(clean, intent, known, today)
 
     rest = _take_pace(clean, intent)
     rest = _take_followup(rest, intent)
@@ -93,9 +122,22 @@ def parse_request(text: str, known_cities: Iterable[str]) -> Intent:
     if only_items and intent.followup is None:
         intent.followup = "only"
 
+    rest = _take_wishes(rest, intent)
     if intent.days is None:
         intent.days = parse_days(rest)
-    intent.cities, intent.unknown_places = _find_cities(clean, known)
+        if re.search(r"-\s*\d+\s*[天日]", rest):
+            intent.problems.append("天數不能是負的，先照一般天數幫你排")
+    if today is not None:
+        intent.start_date, span = resolve_dates(clean, today)
+        intent.days = span if span and intent.followup is None else intent.days
+    homeward = [m.group(0) for m in re.finditer(r"(?:" + "|".join(EARLY_HOME_WORDS) + r")[^，,。；;]*", clean)]
+    named = _without(rest, homeward) + " " + " ".join(must_items)  # not what is avoided, removed or moved
+    intent.cities, intent.unknown_places = _find_cities(named, known)
+    intent.near = [REGION_AREAS[w] for w in REGION_AREAS if w in _without(rest, homeward)]
+    if any(w in clean for w in NEAR_WORDS) and not intent.near:
+        intent.near = [m for m in intent.must_include][:1]
+    intent.budget = next((b for b, words in BUDGET_WORDS.items() if any(w in clean for w in words)), None)
+    intent.sunrise = any(w in clean for w in SUNRISE_WORDS)
     for item in avoid_items:
         intent.avoid.extend(_interests_in(item) or [item])
     for item in must_items:
@@ -152,10 +194,12 @@ def city_of(name: str) -> str:
 
 
 def parse_number(token: str) -> int | None:
-    """'3', '３', '三', '兩', '十二' → int."""
+    """'3', '３', '三', '兩', '十二' → int; '1.5' → 2 (a day and a half is two calendar days)."""
     token = token.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     if token.isdigit():
         return int(token)
+    if re.fullmatch(r"\d+\.\d+", token):
+        return max(1, math.ceil(float(token)))
     if not token or any(ch not in _CN and ch != "十" for ch in token):
         return None
     if "十" in token:
@@ -236,16 +280,27 @@ def _take_pace(text: str, intent: Intent) -> str:
 
 
 def _take_followup(text: str, intent: Intent) -> str:
+    if m := re.search(r"把(.+?)(?:移到|改到|換到|排到|挪到|放到)(?:第" + _NUM + r"天|最後一天)", text):
+        intent.followup, intent.place = "move_stop", _clean_item(m.group(1))
+        intent.target_day = parse_number(m.group(2)) if m.group(2) else -1
+        return text.replace(m.group(0), " ")
+    if m := re.search(r"把(.+?)(?:換掉|拿掉|刪掉|去掉|移除)|(?:換掉|拿掉|刪掉|去掉)(?!第)([^，,。！!？?]+)", text):
+        intent.followup, intent.place = "swap_stop", _clean_item(m.group(1) or m.group(2))
+        return text.replace(m.group(0), " ")
     if m := re.search(r"(?:第" + _NUM + r"天|最後一天|[Dd]ay\s*(\d+))", text):
         changes = re.search(r"換|改|變|替|調整|不要|只要|排", text)
         if changes:
             intent.target_day = -1 if "最後" in m.group(0) else parse_number(m.group(1) or m.group(2))
             intent.followup = "replace_day"
             return text.replace(m.group(0), " ")
-    if m := re.search(r"(?:再|多|加|延長)(?:多|加|玩)?" + _NUM + r"\s*(?:天|日)", text):
-        intent.followup, intent.day_delta = "add_day", parse_number(m.group(1)) or 1
+    if m := re.search(r"(?:再|多|加|延長)\s*(?:多|加|玩)?\s*" + _NUM + r"\s*(?:天|日)", text):
+        intent.followup, intent.day_delta = "add_day", min(7, parse_number(m.group(1)) or 1)
         return text.replace(m.group(0), " ")
-    if m := re.search(r"(?:少|減|縮短|刪掉|拿掉)(?:玩)?" + _NUM + r"\s*(?:天|日)", text):
+    if m := re.search(r"(?:刪掉|拿掉|取消|不要|去掉)\s*(?:第" + _NUM + r"天|最後一天)", text):
+        intent.followup = "drop_day"
+        intent.target_day = parse_number(m.group(1)) if m.group(1) else -1
+        return text.replace(m.group(0), " ")
+    if m := re.search(r"(?:少|減|縮短|刪掉|拿掉)\s*(?:玩)?\s*" + _NUM + r"\s*(?:天|日)", text):
         intent.followup, intent.day_delta = "remove_day", -(parse_number(m.group(1)) or 1)
         return text.replace(m.group(0), " ")
     if re.search(r"(?:改成|變成|換成|改為|調成)\s*" + _NUM + r"\s*[天日]", text):
@@ -298,7 +353,54 @@ def _is_refinement(intent: Intent) -> bool:
 
 
 def _normalise_text(text: str) -> str:
-    return text.replace("臺", "台").replace("　", " ")
+    """Simplified → Traditional (opencc, Taiwan phrasing), 臺 → 台, full-width spaces."""
+    return _to_traditional(text).replace("臺", "台").replace("　", " ")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("s2twp")
+
+
+@lru_cache(maxsize=512)
+def _to_traditional(text: str) -> str:
+    return _converter().convert(text)
+
+
+def _without(text: str, parts: list[str]) -> str:
+    for part in parts:
+        text = text.replace(part, " ")
+    return text
+
+
+def _take_wishes(text: str, intent: Intent) -> str:
+    """「第三天想泡溫泉」「最後一天早點回台北」 in a request (not a follow-up) → per-day wishes."""
+    if intent.followup is not None:
+        return text
+    for m in list(re.finditer(r"(?:第" + _NUM + r"天|最後一天|最後一日)([^，,。；;！!?？]*)", text)):
+        day = parse_number(m.group(1)) if m.group(1) else -1
+        clause = m.group(2)
+        if day is None or day > 14:
+            continue
+        tags = _interests_in(clause)
+        end = EARLY_HOME_END if any(w in clause for w in EARLY_HOME_WORDS) else None
+        if tags or end:
+            intent.day_wishes.append(DayWish(day=day, interests=tags[:5], day_end=end))
+            text = text.replace(m.group(0), " ")
+    return text
+
+
+def _parse_english(text: str, intent: Intent, known: set[str], today: dt.date | None) -> Intent:
+    intent.cities = en.english_cities(text, known)
+    intent.days = en.english_days(text)
+    intent.interests = en.english_interests(text)
+    intent.pace = en.english_pace(text)  # type: ignore[assignment]
+    intent.with_kids, intent.with_elders = en.english_party(text)
+    intent.sunrise = "日出" in intent.interests
+    intent.wants_plan = bool(intent.days) or en.english_wants_plan(text)
+    return intent
 
 
 def _merge(a: Iterable[str], b: Iterable[str]) -> list[str]:

@@ -27,14 +27,14 @@ from pipelines.planner.rules import (
     DEPARTURE_END,
     FULL_DAY_END,
     day_end_for,
-    is_departure,
-    to_minutes,
     day_window,
+    is_departure,
     join_cities,
     meal_label,
     paced_stops,
     stop_cap,
     to_hhmm,
+    to_minutes,
 )
 from pipelines.planner.schedule import Visit, free_time, order_days, time_day
 from pipelines.planner.selection import Selection
@@ -99,7 +99,14 @@ def _itinerary(routes: list[DayRoute], stops: Stops, days: int, prefs: Preferenc
                 date=date,
                 city=join_cities([i.city for i in items]),
                 items=items,
-                free=free_time(visits, stops, number, days, start, cap_full, prefs),
+                free=free_time(
+                    [(i.place, v.start, v.end, v.travel) for i, v in zip(items, visits, strict=True)],
+                    number,
+                    days,
+                    start,
+                    cap_full,
+                    prefs,
+                ),  # fmt: skip
             )
         )
         prev = visits[-1].stop if visits else prev

@@ -187,7 +187,7 @@ def matches_avoid(term: str, seg: Segment) -> bool:
     return t in {norm(tag) for tag in seg.tags}
 
 
-def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:  
+def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:
     """Coordinates per segment id; a segment without them borrows its city's centre (if known)."""
     segments = list(segments)
     by_city: dict[str, list[Segment]] = {}
@@ -232,7 +232,10 @@ def meal_slots(seg: Segment, day_start: int) -> list[tuple[str, int, int]]:
     slots = []
     if seg.best_time == "morning":
         slots.append(("breakfast", day_start, to_minutes(BREAKFAST_LATEST)))
-    slots += [("lunch", to_minutes(LUNCH[0]), to_minutes(LUNCH[2])), ("dinner", to_minutes(DINNER[0]), to_minutes(DINNER[2]))]
+    slots += [
+        ("lunch", to_minutes(LUNCH[0]), to_minutes(LUNCH[2])),
+        ("dinner", to_minutes(DINNER[0]), to_minutes(DINNER[2])),
+    ]
     out = []
     for name, first, last in slots:
         first, last = max(first, opens), min(last, closes - seg.visit_minutes)

@@ -121,20 +121,22 @@ def _stretch(visits: list[Visit], stops: Stops) -> list[Visit]:
     return out
 
 
-def free_time(visits: list[Visit], stops: Stops, day: int, days: int, start: int, cap_full: bool, prefs) -> list[FreeTime]:
-    """Blocks for every stretch over MAX_GAP: before the first stop, between stops, and after the last
-    one on a day that should run longer."""
-    blocks: list[FreeTime] = []
-    if not visits:
+def free_time(
+    stays: Sequence[tuple[str, int, int, int]], day: int, days: int, start: int, cap_full: bool, prefs
+) -> list[FreeTime]:
+    """Blocks for every stretch over MAX_GAP in a day of (place, start, end, travel) stays: before the first
+    stop, between stops, and after the last one on a day that should run longer."""
+    if not stays:
         return [FreeTime(start=to_hhmm(start), end=FULL_DAY_END, label="自由活動", reason=_EMPTY)]
-    first = visits[0]
-    if first.start - first.travel - start > MAX_GAP:
-        blocks.append(_block(start, first.start - first.travel, stops[first.stop].seg.place or "", cap_full, before=True))
-    for a, b in zip(visits, visits[1:], strict=False):
-        if b.start - b.travel - a.end > MAX_GAP:
-            blocks.append(_block(a.end, b.start - b.travel, stops[b.stop].seg.place or "", cap_full, before=True))
+    blocks: list[FreeTime] = []
+    place, begin, _, travel = stays[0]
+    if begin - travel - start > MAX_GAP:
+        blocks.append(_block(start, begin - travel, place, cap_full, before=True))
+    for (_, _, end, _), (place, begin, _, travel) in zip(stays, stays[1:], strict=False):
+        if begin - travel - end > MAX_GAP:
+            blocks.append(_block(end, begin - travel, place, cap_full, before=True))
     target = to_minutes(DEPARTURE_END if is_departure(day, days, prefs) else FULL_DAY_END)
-    last = visits[-1].end
+    last = stays[-1][2]
     if target - last > MAX_GAP // 2:
         blocks.append(_block(last, target, "", cap_full, before=False))
     return blocks

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from pipelines.core.models import Preferences
 from pipelines.planner.rules import day_window, matches_place, pace_weight
-from pipelines.planner.travel import Point, travel_minutes
 from pipelines.planner.stops import Stops
+from pipelines.planner.travel import Point, travel_minutes
 
 WISH_VALUE = 5_000  # a stop a day wish asks for, on that day
 TRAVEL_COST = 2  # per minute on the road; waiting costs 1 a minute
@@ -52,7 +52,9 @@ class DayRoute:
     visits: tuple[tuple[int, str, int], ...]
 
 
-def solve(stops: Stops, ends: Sequence[int], fills: Sequence[int], prefs: Preferences, cap: int) -> list[DayRoute] | None:
+def solve(
+    stops: Stops, ends: Sequence[int], fills: Sequence[int], prefs: Preferences, cap: int
+) -> list[DayRoute] | None:
     """Days (vehicles) in solver order, or None when OR-Tools finds no solution; ``fills`` are the times each
     day should run to (a full day, or the departure day)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -77,7 +79,13 @@ def solve(stops: Stops, ends: Sequence[int], fills: Sequence[int], prefs: Prefer
         service[i] = stops[stop_of(i)].seg.visit_minutes
         for j in range(1, size):
             travel[i][j] = stops.travel(stop_of(i), stop_of(j))
-    cost = [[TRAVEL_COST * travel[i][j] + LODGING_COST * (home[j] if not i else home[i] if not j else 0) for j in range(size)] for i in range(size)]
+    cost = [
+        [
+            TRAVEL_COST * travel[i][j] + LODGING_COST * (home[j] if not i else home[i] if not j else 0)
+            for j in range(size)
+        ]
+        for i in range(size)
+    ]
     arc = routing.RegisterTransitMatrix(cost)
     routing.SetArcCostEvaluatorOfAllVehicles(arc)
     timed = routing.RegisterTransitMatrix([[service[i] + travel[i][j] for j in range(size)] for i in range(size)])

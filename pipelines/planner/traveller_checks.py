@@ -94,7 +94,9 @@ def _covers(ctx: CheckContext, day: DayPlan, window: tuple[str, str, str]) -> bo
     end = day_end_for(ctx.prefs, day.day, ctx.days)
     if first is None or last is None:
         return False
-    wanted_end = max(last, min(end, to_minutes(FULL_DAY_END))) if not is_departure(day.day, ctx.days, ctx.prefs) else last
+    wanted_end = (
+        max(last, min(end, to_minutes(FULL_DAY_END))) if not is_departure(day.day, ctx.days, ctx.prefs) else last
+    )
     return first <= to_minutes(window[1]) and wanted_end >= to_minutes(window[2])
 
 

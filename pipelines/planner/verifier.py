@@ -312,13 +312,13 @@ _DETAILS: dict[CheckName, Callable[[CheckContext, list[str]], str]] = {
     CheckName.EARLY: _ok_or(
         lambda c: "有要看日出，日出那天清晨出發。" if c.sunrise else "沒有排清晨出發（想看日出可以跟我說）。"
     ),
-    CheckName.WISHES: _ok_or(
-        lambda c: "每天的願望都排到了。" if c.prefs.day_wishes else "沒有指定哪一天要做什麼。"
-    ),
+    CheckName.WISHES: _ok_or(lambda c: "每天的願望都排到了。" if c.prefs.day_wishes else "沒有指定哪一天要做什麼。"),
     CheckName.NEAR: _ok_or(
-        lambda c: f"每一站都在{'、'.join(c.prefs.near)}附近（{c.prefs.near_minutes} 分鐘內）。"
-        if c.prefs.near
-        else "沒有指定範圍。"
+        lambda c: (
+            f"每一站都在{'、'.join(c.prefs.near)}附近（{c.prefs.near_minutes} 分鐘內）。"
+            if c.prefs.near
+            else "沒有指定範圍。"
+        )
     ),
     CheckName.HOURS: _ok_or(lambda c: "每一站都在營業（開放）時間內。"),
 }

@@ -153,7 +153,9 @@ def test_every_city_can_fill_three_days_with_meals(city):
     sights = {r["place"] for r in rows if not is_food(r)}
     assert len(lunch) >= 4, f"{city}: lunch stops {sorted(lunch)}"
     assert len(dinner) >= 3, f"{city}: dinner options {sorted(dinner)}"
-    assert len(lunch | dinner) >= 6, f"{city}: three lunches and three dinners need six places, {sorted(lunch | dinner)}"
+    assert len(lunch | dinner) >= 6, (
+        f"{city}: three lunches and three dinners need six places, {sorted(lunch | dinner)}"
+    )
     assert len(sights) >= 10, f"{city}: sights {sorted(sights)}"
 
 

@@ -1,0 +1,90 @@
+"""Follow-ups that edit one part of the session's plan; the days the traveller did not name stay as they were.
+
+Pure helpers over an Itinerary: splice a new day in, drop a day, renumber and re-date, and push a
+day later when its first stop is now a morning transfer away (the verifier checks that transfer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines.core.models import DayPlan, Itinerary, Preferences, Segment
+from pipelines.planner.rules import (
+    day_window,
+    entry_minutes,
+    is_gentle,
+    paced_stops,
+    resolve_points,
+    stop_cap,
+    to_hhmm,
+    to_minutes,
+)
+from pipelines.planner.schedule import free_time
+
+
+def renumber(days: list[DayPlan], prefs: Preferences) -> list[DayPlan]:
+    """Days numbered 1..n, dated from the trip's start date."""
+    start = prefs.start_date
+    return [
+        d.model_copy(update={"day": k, "date": start + dt.timedelta(days=k - 1) if start else d.date})
+        for k, d in enumerate(days, start=1)
+    ]
+
+
+def splice(old: Itinerary, day: int, new_day: DayPlan) -> list[DayPlan]:
+    """``old``'s days with day ``day`` replaced (or appended when it is one past the end)."""
+    new_day = new_day.model_copy(update={"day": day})
+    days = [new_day if d.day == day else d for d in old.days]
+    return days if day <= len(old.days) else [*days, new_day]
+
+
+def fit_transfers(days: list[DayPlan], segments: dict[str, Segment], prefs: Preferences) -> list[DayPlan]:
+    """A day whose first stop is far from where the day before ended starts later by that transfer,
+    when the day still ends in time (otherwise the verifier names it)."""
+    points = resolve_points(segments.values())
+    out: list[DayPlan] = []
+    for k, day in enumerate(days):
+        prev = next((d.items[-1] for d in reversed(out) if d.items), None) if k else None
+        if not day.items or prev is None:
+            out.append(day)
+            continue
+        first = day.items[0]
+        a, b = points.get(prev.segment_id), points.get(first.segment_id)
+        need = entry_minutes(a, b, segments[first.segment_id].best_time, is_gentle(prefs)) if a and b else 0
+        if need <= first.travel_minutes:
+            out.append(day)
+            continue
+        late = max(0, to_minutes(prefs.day_start) + need - to_minutes(first.start))
+        end = to_minutes(day.items[-1].end) + late
+        if end > to_minutes(prefs.day_end):
+            out.append(day)
+            continue
+        items = [
+            i.model_copy(
+                update={"start": to_hhmm(to_minutes(i.start) + late), "end": to_hhmm(to_minutes(i.end) + late)}
+            )
+            for i in day.items
+        ]
+        items[0] = items[0].model_copy(update={"travel_minutes": need})
+        out.append(day.model_copy(update={"items": items}))
+    return out
+
+
+def day_of(itinerary: Itinerary, place: str) -> int | None:
+    """The day holding a stop named like ``place``."""
+    for day in itinerary.days:
+        for item in day.items:
+            if place and (place in item.place or item.place in place):
+                return day.day
+    return None
+
+
+def refresh_free(days: list[DayPlan], segments: dict[str, Segment], prefs: Preferences) -> list[DayPlan]:
+    """Free-time blocks worked out again for each day's place in the (edited) trip."""
+    start, _ = day_window(prefs)
+    out = []
+    for day in days:
+        stays = [(i.place, to_minutes(i.start), to_minutes(i.end), i.travel_minutes) for i in day.items]
+        full = paced_stops((segments[i.segment_id], to_minutes(i.start)) for i in day.items) >= stop_cap(prefs)
+        out.append(day.model_copy(update={"free": free_time(stays, day.day, len(days), start, full, prefs)}))
+    return out
