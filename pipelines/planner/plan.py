@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from pipelines.core.errors import PlanningError
 from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, Preferences, Segment
+from pipelines.core.text import city_sort_key
 from pipelines.planner.notes import day_notes, left_out_notes, must_notes
 from pipelines.planner.rules import (
     DEPARTURE_END,
@@ -58,16 +59,41 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     stops = Stops([s for s in selection.stops], prefs)
     usable = Stops([s for s in selection.stops if s.seg.segment_id not in selection.reasons], prefs)
     fills = [to_minutes(DEPARTURE_END if is_departure(d, days, prefs) else FULL_DAY_END) for d in range(1, days + 1)]
-    routes = solve(usable, ends, fills, prefs, stop_cap(prefs)) or [DayRoute(()) for _ in ends]
+    blocks = city_days(usable, days)
+    routes = solve(usable, ends, fills, prefs, stop_cap(prefs), blocks) or [DayRoute(()) for _ in ends]
     routes = [DayRoute(tuple((usable[n].n, m, t) for n, m, t in r.visits)) for r in routes]
     pinned = {(days if w.day == -1 else w.day) - 1 for w in prefs.day_wishes if 1 <= w.day <= days or w.day == -1}
     pinned |= {k for k, end in enumerate(ends) if end != max(ends)}
+    if blocks:
+        pinned = set(range(days))  # the city blocks are already in travel order
     routes = order_days(routes, pinned, stops)
     itinerary = _itinerary(routes, stops, days, prefs, selection)
     itinerary.checks = verify(itinerary, segments, days, prefs)
     itinerary.notes += must_notes(prefs, segments, selection, itinerary)
     itinerary.notes += [f"未通過「{c.name}」：{c.detail}" for c in itinerary.checks if not c.passed]
     return itinerary
+
+
+def city_days(stops: Stops, days: int) -> dict[str, list[int]]:
+    """Several cities and enough days: each city gets consecutive days (north to south, in proportion to its
+    hours of stops, at least one), so the trip never goes back to a city it left."""
+    hours: dict[str, int] = {}
+    for stop in stops.items:
+        hours[stop.seg.city or ""] = hours.get(stop.seg.city or "", 0) + stop.seg.visit_minutes + 30
+    if not 1 < len(hours) <= days:
+        return {}
+    cities = sorted(hours, key=city_sort_key)
+    total = sum(hours.values())
+    share = {c: max(1, days * hours[c] // total) for c in cities}
+    while sum(share.values()) > days:
+        share[max(cities, key=lambda c: (share[c], c))] -= 1
+    for c in sorted(cities, key=lambda c: -(days * hours[c] / total - share[c]))[: days - sum(share.values())]:
+        share[c] += 1
+    out, first = {}, 0
+    for c in cities:
+        out[c] = list(range(first, first + share[c]))
+        first += share[c]
+    return out
 
 
 def _validate(segments: Sequence[Segment], days: int, prefs: Preferences) -> None:

@@ -53,7 +53,12 @@ class DayRoute:
 
 
 def solve(
-    stops: Stops, ends: Sequence[int], fills: Sequence[int], prefs: Preferences, cap: int
+    stops: Stops,
+    ends: Sequence[int],
+    fills: Sequence[int],
+    prefs: Preferences,
+    cap: int,
+    city_days: dict[str, list[int]] | None = None,
 ) -> list[DayRoute] | None:
     """Days (vehicles) in solver order, or None when OR-Tools finds no solution; ``fills`` are the times each
     day should run to (a full day, or the departure day)."""
@@ -107,6 +112,10 @@ def solve(
     by_stop: dict[int, list[int]] = {}
     for i, node in enumerate(nodes, start=1):
         by_stop.setdefault(node.stop, []).append(manager.NodeToIndex(i))
+    for s, indices in by_stop.items():  # one city block of days per city (``plan.city_days``)
+        allowed = (city_days or {}).get(stops[s].seg.city or "")
+        for index in indices if allowed else []:
+            _allow(routing, index, allowed)
     wished = _wishes(routing, stops, by_stop, prefs, days)
     for s, indices in by_stop.items():
         routing.AddDisjunction(indices, stops[s].value + (WISH_VALUE if s in wished else 0), 1)
@@ -130,6 +139,11 @@ def solve(
             index = solution.Value(routing.NextVar(index))
         out.append(DayRoute(tuple(visits)))
     return out
+
+
+def _allow(routing, index: int, vehicles: list[int]) -> None:
+    """Only these days (or left out); SetAllowedVehiclesForIndex's Python binding rejects every list in 9.15."""
+    routing.VehicleVar(index).SetValues([-1, *vehicles])
 
 
 def _centre(points: list[Point]) -> Point:
@@ -188,5 +202,5 @@ def _wishes(routing, stops: Stops, by_stop: dict[int, list[int]], prefs: Prefere
             if set(wish.interests) & set(seg.tags) or any(matches_place(m, seg) for m in wish.must_include):
                 wished.add(s)
                 for index in by_stop[s]:
-                    routing.SetAllowedVehiclesForIndex([day - 1], index)
+                    _allow(routing, index, [day - 1])
     return wished

@@ -15,7 +15,6 @@ from pipelines.planner.rules import (
     FULL_DAY_END,
     LUNCH,
     MAX_GAP,
-    RELAXED_EARLIEST,
     area_key,
     day_end_for,
     day_window,
@@ -138,10 +137,9 @@ def outings(ctx: CheckContext) -> list[str]:
 
 
 def early(ctx: CheckContext) -> list[str]:
-    """No start before the day start (a relaxed or gentle trip: before 08:30) unless a sunrise was asked for."""
+    """No start before the day start unless a sunrise was asked for (the request parser keeps a relaxed or
+    gentle trip's day start at 09:00 unless the traveller says otherwise)."""
     start, _ = day_window(ctx.prefs)
-    if ctx.prefs.pace == "relaxed" or ctx.gentle:
-        start = max(start, to_minutes(RELAXED_EARLIEST)) if start < to_minutes(RELAXED_EARLIEST) else start
     problems = []
     for day in ctx.itinerary.days:
         if not day.items:
