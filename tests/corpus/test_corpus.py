@@ -57,6 +57,10 @@ def test_required_places_are_in_the_gazetteer():
         "逢甲夜市 日月潭 清境農場 阿里山 文化路夜市 安平古堡 赤崁樓 林百貨 "
         "奇美博物館 神農街 花園夜市 駁二 蓮池潭 旗津 墾丁大街 鵝鑾鼻燈塔 小琉球 "
         "雙心石滬 "
+        "北投市場 阿柑姨芋圓 碧砂漁港 林場肉羹 公正包子 液香扁食 廟口紅茶 林記臭豆腐 卑南豬血湯 "
+        "榕樹下米苔目 池上飯包 布洛灣 長春祠 玉里麵 第二市場 水社商圈 文武廟 清境小瑞士花園 "
+        "林聰明沙鍋魚頭 奮起湖便當 度小月 周氏蝦捲 億載金城 鴨肉珍 旗後燈塔 後壁湖 花瓶岩 "
+        "北新橋牛雜湯 仙人掌冰 二崁 "
     ).split()
     missing = [r for r in required if not any(r in n for n in names)]
     assert not missing
