@@ -23,7 +23,9 @@ MEAL_TIMES = (("06:00", "09:45"), LUNCH, DINNER)
 SIGHTS_BEFORE_REST = {False: 4, True: 3}  # sights a day holds before free time is fine (gentle: True)
 ONE_DAY_MINUTES = 540  # an area whose stops take this long (with 20 min between them) fits one day
 FOOD, SNACK, MARKET = frozenset({"美食", "小吃"}), frozenset({"甜點", "咖啡"}), "夜市"
-REACH_KM = 20.0  # food this close to a day's stops is "in reach"
+REACH_KM = 20.0  # an unplanned sight this close to a day's stops could have filled its free time
+FOOD_KM = 12.0  # food of the day's city this close to a day's stops is "in reach" (a short hop for a meal)
+DETOUR_RATIO, DETOUR_KM = 1.3, 3.0  # a day travelling more than this over its shortest order backtracks
 ISLES = frozenset({"小琉球", "七美", "綠島", "蘭嶼", "龜山島", "望安", "吉貝"})
 
 RULES = (
@@ -76,8 +78,11 @@ def move(a: Segment | None, b: Segment | None) -> int:
 
 
 def is_meal_stop(seg: Segment) -> bool:
-    """A place a traveller eats a meal at: food, a night market; at least half an hour."""
-    return bool((FOOD & set(seg.tags)) or MARKET in seg.tags) and seg.visit_minutes >= 30
+    """A place a traveller eats a meal at: food (not only an ice or dessert shop), a night market; at least
+    half an hour."""
+    tags = set(seg.tags)
+    food = "美食" in tags or (FOOD & tags and not SNACK & tags)
+    return bool(food or MARKET in tags) and seg.visit_minutes >= 30
 
 
 def is_restaurant(seg: Segment) -> bool:
@@ -171,7 +176,7 @@ def _day_rules(v: Verdict, day: DayPlan, segs: list[Segment], days: int, corpus:
             spare = _spare(begin, end, before, after, segs, corpus, label, used, only)
             if spare:
                 v.flag("needless_gap", f"第 {day.day} 天 {hhmm(begin)}–{hhmm(end)} 自由活動，但「{spare}」就在附近")
-    _meals(v, day, segs, full, corpus)
+    _meals(v, day, segs, full, corpus, used)
     _backtrack(v, day, segs)
 
 
@@ -208,17 +213,16 @@ def _allowed(seg: Segment, corpus: Corpus, label: dict) -> bool:
     return not any(a in (seg.place, seg.area) or a in seg.tags for a in label.get("avoid", []))
 
 
-def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Corpus) -> None:
+def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Corpus, used: set) -> None:
     for item, seg in zip(day.items, segs, strict=True):
         start = minutes(item.start)
         if is_restaurant(seg) and not any(minutes(a) <= start <= minutes(b) for a, b in MEAL_TIMES):
             v.flag("meal_time", f"第 {day.day} 天「{seg.place}」{item.start} 用餐")
     if not full:
         return
-    reach = any(
-        is_meal_stop(f) and isle(f) == isle(s) and km(f, s) <= REACH_KM for f in corpus.places.values() for s in segs
-    )
-    if not reach:
+    lunch_food = _food_in_reach(segs, corpus, used, LUNCH)
+    dinner_food = _food_in_reach(segs, corpus, used, DINNER)
+    if not (lunch_food or dinner_food):
         return
     times = [(minutes(i.start), s) for i, s in zip(day.items, segs, strict=True) if is_meal_stop(s)]
     lunch = any(minutes(LUNCH[0]) <= t <= minutes(LUNCH[1]) for t, _ in times)
@@ -227,42 +231,51 @@ def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Co
         for t, s in times
         for w in [NIGHT_MARKET_DINNER if MARKET in s.tags else DINNER]
     )
+    lunch, dinner = lunch or not lunch_food, dinner or not dinner_food
     v.meals.append(int(lunch) + int(dinner))
     if not lunch:
-        v.flag("meals", f"第 {day.day} 天沒有午餐")
+        v.flag("meals", f"第 {day.day} 天沒有午餐（「{lunch_food}」在附近）")
     if not dinner:
-        v.flag("meals", f"第 {day.day} 天沒有晚餐")
+        v.flag("meals", f"第 {day.day} 天沒有晚餐（「{dinner_food}」在附近）")
+
+
+def _food_in_reach(segs: list[Segment], corpus: Corpus, used: set, meal: tuple[str, str]) -> str:
+    """An unplanned meal place within reach of the day, open for that meal (night markets: dinner only)."""
+    for f in corpus.places.values():
+        if f.place in used or not is_meal_stop(f) or (MARKET in f.tags and meal == LUNCH):
+            continue
+        opens, closes = (minutes(x) for x in (f.hours or "00:00-24:00").split("-"))
+        if opens > minutes(meal[1]) or closes < minutes(meal[0]) + f.visit_minutes:
+            continue
+        if any(isle(f) == isle(s) and f.city == s.city and km(f, s) <= FOOD_KM for s in segs):
+            return f.place
+    return ""
 
 
 def _backtrack(v: Verdict, day: DayPlan, segs: list[Segment]) -> None:
     travelled = sum(km(a, b) for a, b in itertools.pairwise(segs))
-    shortest = _shortest_path(segs) if len(segs) <= 9 else travelled
+    shortest = _shortest_path(segs) if len(segs) <= 10 else travelled
     v.km.append((travelled, shortest))
-    keys = [s.area or s.district or s.place for s in segs]
-    for k in range(2, len(segs)):
-        earlier = [j for j in range(k - 1) if keys[j] == keys[k] and keys[k - 1] != keys[k]]
-        if earlier and max(km(segs[m], segs[k]) for m in range(earlier[-1] + 1, k)) > 3:
-            v.flag("backtrack", f"第 {day.day} 天離開{keys[k]}又回來（{segs[k].place}）")
-            return
-    if travelled > 1.5 * shortest + 8:
-        v.flag("backtrack", f"第 {day.day} 天走了 {travelled:.0f} km，順路只要 {shortest:.0f} km")
+    if travelled > DETOUR_RATIO * shortest + DETOUR_KM:
+        v.flag("backtrack", f"第 {day.day} 天走了 {travelled:.0f} km，同樣的起點終點順路只要 {shortest:.0f} km")
 
 
 def _shortest_path(segs: list[Segment]) -> float:
-    """The shortest open path through the day's stops in any order (Held-Karp; at most 9 stops)."""
+    """The shortest path from the day's first stop to its last through all the others (Held-Karp)."""
     n = len(segs)
-    if n < 3:
+    if n < 4:
         return sum(km(a, b) for a, b in itertools.pairwise(segs))
     dist = [[km(a, b) for b in segs] for a in segs]
-    best = {(1 << i, i): 0.0 for i in range(n)}
-    for size in range(2, n + 1):
-        for subset in itertools.combinations(range(n), size):
+    inner = range(1, n - 1)
+    best = {(1 << i, i): dist[0][i] for i in inner}
+    for size in range(2, n - 1):
+        for subset in itertools.combinations(inner, size):
             mask = sum(1 << i for i in subset)
             for last in subset:
                 prev = mask ^ (1 << last)
                 best[(mask, last)] = min(best[(prev, j)] + dist[j][last] for j in subset if j != last)
-    full = (1 << n) - 1
-    return min(best[(full, i)] for i in range(n))
+    full = sum(1 << i for i in inner)
+    return min(best[(full, i)] + dist[i][n - 1] for i in inner)
 
 
 def _area_splits(v: Verdict, days: list[DayPlan], segs: list[list[Segment]]) -> None:
@@ -291,7 +304,7 @@ def _constraints(v: Verdict, itinerary: Itinerary, segs: list[list[Segment]], co
     for tag in label.get("interests", []):
         record("interests", any(tag in s.tags for s in flat), f"沒有「{tag}」")
     for place in label.get("must", []):
-        record("must", any(s.place == place for s in flat), f"少了必去「{place}」")
+        record("must", any(place in (s.place, s.area) for s in flat), f"少了必去「{place}」")
     for term in label.get("avoid", []):
         hits = [s.place for s in flat if term in (s.place, s.area) or term in s.tags]
         record("avoid", not hits, f"排了要避開的 {'、'.join(hits)}")

@@ -14,11 +14,11 @@ RULE_NAMES = {
     "cities": "城市（沒說城市：說明並詢問）",
     "full_day": f"每天玩得滿：沒有超過 {LONG_GAP // 60} 小時沒說明的空檔（整天到 {FULL_END}）",
     "needless_gap": "自由活動的空檔，附近其實還有景點",
-    "meals": "整天都有午餐和晚餐（附近有吃的）",
+    "meals": "整天都有午餐和晚餐（附近有還沒排的餐廳）",
     "meal_time": "餐廳不在奇怪的時間",
     "area_split": "同一區一天走得完卻分在兩天",
     "early": f"沒要求卻在 {EARLIEST} 前出發",
-    "backtrack": "走回頭路（離開一區又回來，或比順路多走很多）",
+    "backtrack": "走回頭路（比同起訖的順路多走很多）",
     "constraints": "條件：日期、興趣、必去、避開、附近、區域、每天的願望",
 }
 CONSTRAINTS = ("date", "interests", "must", "avoid", "near", "areas", "wishes")
@@ -65,7 +65,7 @@ def report(runs, labels: dict, embedder: str, today: dt.date, commit: str) -> st
         ("idle minutes per day: mean / p50 / p95", _idle),
         (f"days with a gap over {LONG_GAP // 60} h and no reason", lambda r: _count(r.single, "full_day")),
         ("days with free time although a sight in reach was left out", lambda r: _count(r.single, "needless_gap")),
-        ("meals per full day (food in reach)", _meals),
+        ("meals per full day (unplanned food in reach)", _meals),
         ("full days missing a lunch or a dinner", lambda r: _count(r.single, "meals")),
         ("meal stops at odd times (10:00, 15:30 …)", lambda r: _count(r.single, "meal_time")),
         ("area splits that fit one day", lambda r: _count(r.single, "area_split")),
@@ -193,14 +193,16 @@ _RULES_TEXT = f"""## The bench's rules (independent of the planner)
   {SIGHTS_BEFORE_REST[False]} sights ({SIGHTS_BEFORE_REST[True]} when gentle) and an unplanned sight of that
   city, within 20 km, fits the gap with its opening hours and travel (the bench's own estimate: walk under
   1 km, else 10 min + 30 km/h, 60 km/h beyond 15 km, boats 90 min more), respecting the labels.
-- Meals: on a full day with food within 20 km (same island), a food stop or night market of at least 30 min
-  starting 11:00–13:30 (lunch) and 17:00–20:00 (dinner; a night market until 21:00). A restaurant
+- Meals: on a full day, a food stop or night market of at least 30 min starting 11:00–13:30 (lunch) and
+  17:00–20:00 (dinner; a night market until 21:00), whenever food the trip has not used, open for that meal,
+  of the day's city lies within 12 km (same island); a meal with no such food counts as met in "meals per full day". A restaurant
   (美食 only, 30–90 min) never starts outside 06:00–09:45, 11:00–13:30, 17:00–20:00.
 - One area, one day: a gazetteer area whose planned stops take ≤ {ONE_DAY_MINUTES} min (20 min between stops)
   is on one day.
-- Backtracking: a day leaves an area (or district) for a stop over 3 km away and comes back; or travels more
-  than 1.5 x + 8 km the shortest order of its own stops (straight-line km).
-- Constraints come from the labels: dates, interests, must, avoid, near (km from an anchor), areas (region
+- Backtracking: a day travels (straight-line km, stop to stop) more than 1.3 x + 3 km the shortest order of
+  its own stops between the same first and last stop.
+- Constraints come from the labels: dates, interests, must (the place, or any stop of the area so named:
+  阿里山), avoid, near (km from an anchor), areas (region
   words: 墾丁 = 恆春半島), per-day wishes (tags, places, areas, end by).
 - Follow-ups: the edit the traveller asked for (the day changed to the topic, days added with at least two
   stops, a day dropped, the stop gone or on its new day, only the narrowed topic), and the days not named
