@@ -18,13 +18,13 @@ EARLIEST = "08:30"  # no day sets off before this unless asked (sunrise, or the 
 FULL_END = "18:00"  # a full day (not the last day of a trip) runs at least this late
 LONG_GAP = 120  # a stretch without a stop longer than this needs a reason (自由活動 / 休息)
 LATE_START = 90  # a full day setting off this much after the day's start needs a reason too
-LUNCH, DINNER, NIGHT_MARKET_DINNER = ("11:00", "13:30"), ("17:00", "20:00"), ("17:00", "21:00")
+LUNCH, DINNER, NIGHT_MARKET_DINNER = ("11:00", "13:45"), ("17:00", "20:00"), ("17:00", "21:00")
 MEAL_TIMES = (("06:00", "09:45"), LUNCH, DINNER)
 SIGHTS_BEFORE_REST = {False: 4, True: 3}  # sights a day holds before free time is fine (gentle: True)
-ONE_DAY_MINUTES = 540  # an area whose stops take this long (with 20 min between them) fits one day
+ONE_DAY_MINUTES = 480  # an area whose stops take this long (with 20 min between them) fits one day
 FOOD, SNACK, MARKET = frozenset({"美食", "小吃"}), frozenset({"甜點", "咖啡"}), "夜市"
 REACH_KM = 20.0  # an unplanned sight this close to a day's stops could have filled its free time
-FOOD_KM = 12.0  # food of the day's city this close to a day's stops is "in reach" (a short hop for a meal)
+FOOD_KM = 10.0  # food of the day's city this close to a day's stops is "in reach" (a short hop for a meal)
 DETOUR_RATIO, DETOUR_KM = 1.3, 3.0  # a day travelling more than this over its shortest order backtracks
 ISLES = frozenset({"小琉球", "七美", "綠島", "蘭嶼", "龜山島", "望安", "吉貝"})
 
@@ -78,17 +78,28 @@ def move(a: Segment | None, b: Segment | None) -> int:
 
 
 def is_meal_stop(seg: Segment) -> bool:
-    """A place a traveller eats a meal at: food (not only an ice or dessert shop), a night market; at least
-    half an hour."""
+    """A place a traveller has a meal at (when the plan puts it at a meal time): food (not only an ice or
+    dessert shop), a night market, a food street; at least half an hour."""
     tags = set(seg.tags)
     food = "美食" in tags or (FOOD & tags and not SNACK & tags)
     return bool(food or MARKET in tags) and seg.visit_minutes >= 30
+
+
+def is_eatery(seg: Segment) -> bool:
+    """Food that makes a missing meal count: a meal place that is not a sight of its own (a pier with
+    snacks, a 3-hour island walk) and at most two hours."""
+    return is_meal_stop(seg) and not set(seg.tags) & {"景觀", "夜景", "自然"} and seg.visit_minutes <= 120
 
 
 def is_restaurant(seg: Segment) -> bool:
     """A place that is only a meal (not a snack, an old street or a market): odd outside meal times."""
     tags = set(seg.tags)
     return "美食" in tags and tags <= FOOD | SNACK and not tags & SNACK and 30 <= seg.visit_minutes <= 90
+
+
+def is_restaurant_like(seg: Segment) -> bool:
+    """Food that is not a sight of its own: no old street, scenery or night view, at most 90 minutes."""
+    return is_meal_stop(seg) and seg.visit_minutes <= 90 and not set(seg.tags) & {"老街", "景觀", "夜景", "自然"}
 
 
 def is_sight(seg: Segment) -> bool:
@@ -242,7 +253,7 @@ def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Co
 def _food_in_reach(segs: list[Segment], corpus: Corpus, used: set, meal: tuple[str, str]) -> str:
     """An unplanned meal place within reach of the day, open for that meal (night markets: dinner only)."""
     for f in corpus.places.values():
-        if f.place in used or not is_meal_stop(f) or (MARKET in f.tags and meal == LUNCH):
+        if f.place in used or not is_eatery(f) or (MARKET in f.tags and meal == LUNCH):
             continue
         opens, closes = (minutes(x) for x in (f.hours or "00:00-24:00").split("-"))
         if opens > minutes(meal[1]) or closes < minutes(meal[0]) + f.visit_minutes:
@@ -282,7 +293,7 @@ def _area_splits(v: Verdict, days: list[DayPlan], segs: list[list[Segment]]) -> 
     by_area: dict[str, dict[int, list[Segment]]] = {}
     for day, day_segs in zip(days, segs, strict=True):
         for s in day_segs:
-            if s.area:
+            if s.area and not is_restaurant_like(s):  # a restaurant is a meal, not an outing
                 by_area.setdefault(s.area, {}).setdefault(day.day, []).append(s)
     for area, on in by_area.items():
         stops = [s for group in on.values() for s in group]

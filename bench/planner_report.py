@@ -7,7 +7,7 @@ import re
 import statistics
 from collections.abc import Callable
 
-from bench.planner_measures import EARLIEST, FULL_END, LONG_GAP, ONE_DAY_MINUTES, RULES, SIGHTS_BEFORE_REST
+from bench.planner_measures import EARLIEST, FULL_END, LATE_START, LONG_GAP, ONE_DAY_MINUTES, RULES, SIGHTS_BEFORE_REST
 
 RULE_NAMES = {
     "days": "天數 / 有排出行程",
@@ -188,17 +188,19 @@ _RULES_TEXT = f"""## The bench's rules (independent of the planner)
 - A day sets off (first stop's start minus its travel) no earlier than {EARLIEST}, or the traveller's own
   start (「不要太早」 → 10:00); a sunrise place may open a day at dawn only when the request asked for it.
 - Full days (every day but the last of a multi-day trip, and not a day the traveller ends early) run to
-  {FULL_END}; every stretch without a stop (morning, between stops, the evening) over {LONG_GAP} min needs a
+  {FULL_END}; setting off more than {LATE_START} min after the start, or any other stretch without a stop over
+  {LONG_GAP} min, needs a
   自由活動 / 休息 block with a reason, and such a block is needless when the day has fewer than
   {SIGHTS_BEFORE_REST[False]} sights ({SIGHTS_BEFORE_REST[True]} when gentle) and an unplanned sight of that
   city, within 20 km, fits the gap with its opening hours and travel (the bench's own estimate: walk under
   1 km, else 10 min + 30 km/h, 60 km/h beyond 15 km, boats 90 min more), respecting the labels.
-- Meals: on a full day, a food stop or night market of at least 30 min starting 11:00–13:30 (lunch) and
-  17:00–20:00 (dinner; a night market until 21:00), whenever food the trip has not used, open for that meal,
-  of the day's city lies within 12 km (same island); a meal with no such food counts as met in "meals per full day". A restaurant
-  (美食 only, 30–90 min) never starts outside 06:00–09:45, 11:00–13:30, 17:00–20:00.
-- One area, one day: a gazetteer area whose planned stops take ≤ {ONE_DAY_MINUTES} min (20 min between stops)
-  is on one day.
+- Meals: on a full day, a food stop or night market of at least 30 min starting 11:00–13:45 (lunch) and
+  17:00–20:00 (dinner; a night market until 21:00), whenever food the trip has not used (a restaurant, food
+  street or night market of at most 2 h that is no sight of its own), open for that meal,
+  of the day's city lies within 10 km (same island); a meal with no such food counts as met in "meals per
+  full day". A restaurant (美食 only, 30–90 min) never starts outside 06:00–09:45, 11:00–13:30, 17:00–20:00.
+- One area, one day: a gazetteer area whose planned stops (restaurants aside: a meal is not an outing) take
+  ≤ {ONE_DAY_MINUTES} min (20 min between stops) is on one day.
 - Backtracking: a day travels (straight-line km, stop to stop) more than 1.3 x + 3 km the shortest order of
   its own stops between the same first and last stop.
 - Constraints come from the labels: dates, interests, must (the place, or any stop of the area so named:

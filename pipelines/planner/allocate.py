@@ -4,8 +4,10 @@
   outing (or food stop) it asks for to its day; several cities keep one block of days each.
 - A sight no outing day took may still fill a day it is near (within ``FILL_MINUTES`` of that day's
   outings) and, if it belongs to an area already on some day, only that day.
-- Food may go on any day it is near (within ``FOOD_MINUTES`` of the day's outings), or any day of its
-  city block when the day has no outing yet.
+- Food may go on any day it is near (within ``FOOD_MINUTES`` of the day's outings, or
+  ``FOOD_FAR_MINUTES`` where nearer food is scarce), or any day of its city block when the day has no
+  outing yet: a meal is not sightseeing, so a restaurant of an area may feed another day (the area
+  checks leave meal places out).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pipelines.planner.rules import area_key, matches_place, norm
 from pipelines.planner.stops import Stops
 
 FILL_MINUTES = 30  # an unplanned sight this close to a day's outings may fill that day
-FOOD_MINUTES = 40  # food this close to a day's outings may feed that day
+FOOD_MINUTES = 20  # food this close to a day's outings may feed that day
+FOOD_FAR_MINUTES = 45  # ... or this close, when nearer food is scarce
 WISH_VALUE = 5_000  # what a day wish adds to the outing (or food) it pins
 ASSIGNED_VALUE = 2_000  # a sight of a day's outings is worth this much more on that day than a filler
 
@@ -64,20 +67,39 @@ def allocate(
         if day_of[k] is not None:
             for n in outing.stops:
                 out.allowed[n], out.bonus[n], out.outing_day[n] = [day_of[k]], ASSIGNED_VALUE + bonus[k], day_of[k]
-    area_day = {stops[n].outing: d for n, d in out.outing_day.items() if stops[n].outing}
+    area_days: dict[str, set[int]] = {}
+    for n, d in out.outing_day.items():
+        if stops[n].outing:
+            area_days.setdefault(stops[n].outing, set()).add(d)
     for stop in stops.items:
         if stop.n in out.allowed:
             continue
         own = city_days.get(stop.seg.city or "") or list(range(days))
         if stop.n in wished:
             out.allowed[stop.n], out.bonus[stop.n] = [wished[stop.n]], WISH_VALUE
-        elif stop.outing in area_day:  # an area's food and leftover sights: on the area's day
-            out.allowed[stop.n] = [area_day[stop.outing]]
-        elif stop.meal or stop.market:
-            out.allowed[stop.n] = [d for d in own if _near(stops, out, stop.n, d, FOOD_MINUTES, empty_ok=True)]
+        elif stop.must:
+            out.allowed[stop.n] = own
+        elif stop.meal or stop.market:  # a meal is not sightseeing: any day it is near (below)
+            out.allowed[stop.n] = []
+        elif stop.outing in area_days:  # an area's leftover sights: on the area's days
+            out.allowed[stop.n] = sorted(area_days[stop.outing])
         else:
             out.allowed[stop.n] = [d for d in own if _near(stops, out, stop.n, d, FILL_MINUTES, empty_ok=False)]
+    _feed(stops, out, days, city_days)
     return out
+
+
+def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[int]]) -> None:
+    """Food for each day: the places within ``FOOD_MINUTES`` of its outings, or within ``FOOD_FAR_MINUTES``
+    when that leaves fewer than two (a day of no outing yet: any of its city)."""
+    food = [s for s in stops.items if (s.meal or s.market) and not out.allowed.get(s.n) and not s.must]
+    for day in range(days):
+        own = [s for s in food if day in (city_days.get(s.seg.city or "") or range(days))]
+        near = [s for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)]
+        if len(near) < 2:
+            near = [s for s in own if _near(stops, out, s.n, day, FOOD_FAR_MINUTES, empty_ok=True)]
+        for s in near:
+            out.allowed[s.n].append(day)
 
 
 def _near(stops: Stops, out: Allocation, n: int, day: int, minutes: int, empty_ok: bool) -> bool:

@@ -23,8 +23,9 @@ from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, path_order
 
 TRAVEL_COST = 3  # per minute between outings of a day
-SHORT_COST = 1  # per minute a day's sights fall short of its hours (spreads thin selections over the days)
-TIME_LIMIT_MS = 1000  # a safety bound only: greedy descent stops at a local optimum long before
+SHORT_COST = 3  # per minute a day's sights fall short of its hours: an empty afternoon is worse than a drive
+THIN_SHARE, THIN_COST = 60, 6  # and more per minute below this share of them, so thin days even out
+TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +118,12 @@ def assign(
         [[service[i] + (moves[i][j] if service[i] and service[j] else 0) for j in range(size)] for i in range(size)]
     )
     routing.AddDimensionWithVehicleCapacity(timed, 0, list(budget), True, "time")
-    time = routing.GetDimensionOrDie("time")
+    routing.AddDimensionWithVehicleCapacity(timed, 0, list(budget), True, "thin")  # the same hours, a 2nd bound
+    time, thin = routing.GetDimensionOrDie("time"), routing.GetDimensionOrDie("thin")
     for v, hours in enumerate(budget):
         routing.SetVehicleUsedWhenEmpty(True, v)  # an empty day is charged its short hours too
         time.SetCumulVarSoftLowerBound(routing.End(v), hours, SHORT_COST)
+        thin.SetCumulVarSoftLowerBound(routing.End(v), hours * THIN_SHARE // 100, THIN_COST)
     _count(routing, [0] + [o.units for o in outings], [PACE_SCALE * cap] * days, "pace")
     _count(routing, [0] + [int(o.night) for o in outings], [1] * days, "night")
     _count(routing, [0] + [int(o.sunrise) for o in outings], [1] * days, "sunrise")

@@ -40,7 +40,7 @@ SUNRISE_LATEST = "07:00"
 NIGHT_EARLIEST = "17:30"
 NIGHT_MARKET_EARLIEST = "17:00"  # what the verifier accepts
 SOFT_EARLIEST = {"afternoon": "12:00", "evening": "16:00"}  # kept when the day allows it
-LUNCH = ("11:00", "12:00", "13:30")  # earliest, ideal, latest start
+LUNCH = ("11:00", "12:00", "13:45")  # earliest, ideal, latest start (a long morning visit may run late)
 DINNER = ("17:00", "18:00", "19:30")
 BREAKFAST_LATEST = "09:45"
 FOOD_TAGS = frozenset({"美食", "小吃"})
@@ -53,6 +53,7 @@ PACE_SCALE = 120  # pace units a stop is worth in the solvers' integer dimension
 BREAKFAST_MAX_MINUTES = 45  # a breakfast is quick: a 90-minute food street is lunch or dinner
 BREAKFAST_END = "10:00"  # ... and over by then, so lunch is a meal apart
 MAX_GAP = 120  # longest stretch without a stop before the day needs a 自由活動 / 休息 block
+LATE_START_GAP = 90  # a full day setting off this long after its start says why (a slow morning)
 FULL_DAY_END = "18:00"  # a full day (not the departure day) runs at least this late
 DEPARTURE_END = "14:00"  # the last day of a trip may end from here
 DEPARTURE_LATEST = "17:00"  # ... and the planner ends it by then (the traveller goes home)
@@ -150,7 +151,8 @@ def is_food(seg: Segment) -> bool:
 def is_snack(seg: Segment) -> bool:
     """A dessert shop, ice or café, or a bite under ``MEAL_MIN_MINUTES``: fine at any hour, never a meal."""
     quick = is_food(seg) and seg.visit_minutes < MEAL_MIN_MINUTES
-    return (bool(SNACK_TAGS.intersection(seg.tags)) or quick) and not is_night_market(seg)
+    sweet = bool(SNACK_TAGS.intersection(seg.tags)) and "美食" not in seg.tags  # 春水堂 serves meals too
+    return (sweet or quick) and not is_night_market(seg)
 
 
 def opening(seg: Segment) -> tuple[int, int]:

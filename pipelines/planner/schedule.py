@@ -16,6 +16,7 @@ from pipelines.core.models import FreeTime
 from pipelines.planner.rules import (
     DEPARTURE_END,
     FULL_DAY_END,
+    LATE_START_GAP,
     MAX_GAP,
     entry_minutes,
     is_departure,
@@ -80,6 +81,8 @@ def time_day(
     clock = start
     for n, meal, planned in route.visits:
         stop = stops[n]
+        if not visits and stop.kind == "sunrise":
+            clock = min(clock, planned)  # the sunrise the traveller asked for opens the day at dawn
         if prev is None:
             travel = 0
         elif not visits:
@@ -124,14 +127,14 @@ def _stretch(visits: list[Visit], stops: Stops) -> list[Visit]:
 def free_time(
     stays: Sequence[tuple[str, int, int, int]], day: int, days: int, start: int, cap_full: bool, prefs
 ) -> list[FreeTime]:
-    """Blocks for every stretch over MAX_GAP in a day of (place, start, end, travel) stays: before the first
-    stop, between stops, and after the last one on a day that should run longer."""
+    """Blocks for every stretch over MAX_GAP in a day of (place, start, end, travel) stays: between stops and
+    after the last one on a day that should run longer; and a morning over LATE_START_GAP before the first."""
     if not stays:
         return [FreeTime(start=to_hhmm(start), end=FULL_DAY_END, label="自由活動", reason=_EMPTY)]
     blocks: list[FreeTime] = []
     place, begin, _, travel = stays[0]
-    if begin - travel - start > MAX_GAP:
-        blocks.append(_block(start, begin - travel, place, cap_full, before=True))
+    if begin - travel - start > LATE_START_GAP:
+        blocks.append(_block(start, begin - travel, place, cap_full, before=True, morning=True))
     for (_, _, end, _), (place, begin, _, travel) in zip(stays, stays[1:], strict=False):
         if begin - travel - end > MAX_GAP:
             blocks.append(_block(end, begin - travel, place, cap_full, before=True))
@@ -145,8 +148,10 @@ def free_time(
 _EMPTY = "影片資料裡這一帶的景點都排進其他天了，這天留給自由活動；想排滿可以再搜尋加入景點。"
 
 
-def _block(begin: int, finish: int, place: str, cap_full: bool, before: bool) -> FreeTime:
-    if cap_full:
+def _block(begin: int, finish: int, place: str, cap_full: bool, before: bool, morning: bool = False) -> FreeTime:
+    if morning:
+        label, reason = "休息", f"這天的行程從「{place}」開始，早上可以睡晚一點、在旅館附近慢慢吃早餐"
+    elif cap_full:
         label, reason = "休息", "這天的景點數已到節奏上限，留一段時間休息、慢慢逛"
     elif before and place:
         label, reason = "休息", f"等「{place}」的時段，可以回旅館休息或在附近自由逛逛"

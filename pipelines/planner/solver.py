@@ -28,15 +28,16 @@ from pipelines.planner.rules import PACE_SCALE, SOFT_EARLIEST, day_window, pace_
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, travel_minutes
 
-TRAVEL_COST = 2  # per minute on the road
+TRAVEL_COST = 3  # per minute on the road
 WAIT_COST = 2  # per minute waiting for a stop's time: idling is as bad as driving
 LATE_START_COST = 4  # per minute a day sets off after its start (an idle morning is lost sightseeing)
 LODGING_COST = 1  # per minute between the trip's centre and a day's first and last stop
 SHORT_DAY_COST = 1  # per minute a day ends before its full-day end (``rules.FULL_DAY_END``)
 EVENING_COST = 1  # per minute an evening spot (a sunset, a night view) starts before ``rules.SOFT_EARLIEST``
 BREAKFAST_COST = 300  # a meal place as breakfast (the lodging serves one): only when nothing better fits
+MISSING_MEAL_COST = 600  # a day without a lunch, or without a dinner (constant when no food is in reach)
 FOOD_PER_DAY = 8  # the food places nearest a day's outings that it may choose from
-TIME_LIMIT_MS = 1000  # a safety bound only: greedy descent stops at a local optimum long before
+TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 HORIZON = 24 * 60
 
 
@@ -132,9 +133,10 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
     time.SetCumulVarSoftUpperBound(routing.Start(0), start, LATE_START_COST)
     time.SetCumulVarSoftLowerBound(routing.End(0), min(ask.end, ask.fill), SHORT_DAY_COST)
     _counter(routing, nodes, "paced", PACE_SCALE * cap, lambda n: _pace_units(stops, n))
-    _counter(routing, nodes, "lunch", 1, lambda n: int(n.meal == "lunch"))
-    _counter(routing, nodes, "dinner", 1, lambda n: int(_is_dinner(stops, n)))
     _counter(routing, nodes, "breakfast", 1, lambda n: int(n.meal == "breakfast"))
+    for meal in (_counter(routing, nodes, "lunch", 1, lambda n: int(n.meal == "lunch")),
+                 _counter(routing, nodes, "dinner", 1, lambda n: int(_is_dinner(stops, n)))):  # fmt: skip
+        meal.SetCumulVarSoftLowerBound(routing.End(0), 1, MISSING_MEAL_COST)  # a day without it pays
     by_stop: dict[int, list[int]] = {}
     for i, node in enumerate(nodes, start=1):
         by_stop.setdefault(node.stop, []).append(manager.NodeToIndex(i))
@@ -184,6 +186,7 @@ def _is_dinner(stops: Stops, node: Node) -> bool:
     return node.meal == "dinner" or stops[node.stop].market
 
 
-def _counter(routing, nodes: list[Node], name: str, cap: int, count) -> None:
+def _counter(routing, nodes: list[Node], name: str, cap: int, count):
     index = routing.RegisterUnaryTransitVector([0] + [count(n) for n in nodes])
     routing.AddDimensionWithVehicleCapacity(index, 0, [cap], True, name)
+    return routing.GetDimensionOrDie(name)

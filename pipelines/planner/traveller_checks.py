@@ -13,6 +13,7 @@ from pipelines.planner.rules import (
     DEPARTURE_END,
     DINNER,
     FULL_DAY_END,
+    LATE_START_GAP,
     LUNCH,
     MAX_GAP,
     area_key,
@@ -46,7 +47,7 @@ def day_use(ctx: CheckContext) -> list[str]:
         times = [(clock(i.start), clock(i.end), i) for i in day.items]
         if any(b is None or e is None for b, e, _ in times):
             continue
-        gaps = [(start, times[0][0] - times[0][2].travel_minutes, MAX_GAP)]
+        gaps = [(start, times[0][0] - times[0][2].travel_minutes, LATE_START_GAP)]
         gaps += [(a[1], b[0] - b[2].travel_minutes, MAX_GAP) for a, b in zip(times, times[1:], strict=False)]
         target = DEPARTURE_END if is_departure(day.day, ctx.days, ctx.prefs) else FULL_DAY_END
         end = min(to_minutes(target), day_end_for(ctx.prefs, day.day, ctx.days))
@@ -117,7 +118,7 @@ def outings(ctx: CheckContext) -> list[str]:
     by_area: dict[str, list[tuple[int, ItineraryItem]]] = {}
     for day, item in ctx.items():
         seg = ctx.seg(item)
-        if seg is not None and seg.area:
+        if seg is not None and seg.area and not (is_meal(seg) or is_night_market(seg)):  # meals are not outings
             by_area.setdefault(area_key(seg), []).append((day.day, item))
     problems = []
     start, end = day_window(ctx.prefs)
