@@ -25,7 +25,7 @@ import yaml
 
 from bench.planner_edits import EditVerdict, judge_edit
 from bench.planner_engines import ENGINES, HEURISTIC_COMMIT, CachedSource, Call, Timed, load_engine, use_engine
-from bench.planner_measures import Corpus, Verdict, judge
+from bench.planner_measures import Corpus, Verdict, judge, misread
 from bench.planner_report import report
 from pipelines.agent.offline import OfflineAgent
 from pipelines.agent.prompts import load_prompts
@@ -46,6 +46,7 @@ class Outcome:
     itinerary: Itinerary | None = None
     verdict: Verdict = field(default_factory=Verdict)
     verifier_passed: bool = False  # today's verifier on this plan (for either engine)
+    misread: list[str] = field(default_factory=list)  # labels the request's parsed preferences do not carry
     edit: EditVerdict | None = None
     first: Itinerary | None = None
     turn_ms: float = 0.0
@@ -109,6 +110,7 @@ def _judge(out: Outcome, corpus: Corpus, label: dict, only=()) -> None:
         out.verdict.flag("days", "沒有排出行程")
         return
     out.verdict = judge(out.itinerary, corpus, label, only)
+    out.misread = misread(label, out.itinerary) if label.get("text") and "edit" not in label else []
     if label.get("no_city") and not ("？" in out.answer and "哪" in out.answer):
         out.verdict.flag("cities", "沒說明替你選了城市，也沒問想去哪裡")
     segments = [corpus.segments[i.segment_id] for d in out.itinerary.days for i in d.items]

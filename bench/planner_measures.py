@@ -337,3 +337,29 @@ def _constraints(v: Verdict, itinerary: Itinerary, segs: list[list[Segment]], co
         if wish.get("end_by") and day:
             last = itinerary.days[day_no - 1].items[-1].end
             record("wishes", minutes(last) <= minutes(wish["end_by"]), f"第 {day_no} 天 {last} 才結束")
+
+
+def misread(label: dict, itinerary: Itinerary) -> list[str]:
+    """What of the labels the plan's preferences do not carry: the request was not understood (the intent
+    parser's part), so the planner never had the chance to meet it."""
+    prefs = itinerary.preferences
+    out = []
+    planned = {i.city for d in itinerary.days for i in d.items}
+    if label.get("cities") and not planned <= set(label["cities"]):
+        out.append("城市")
+    if label.get("date") and str(prefs.start_date) != str(label["date"]):
+        out.append("日期")
+    days = {w.day for w in prefs.day_wishes} | {label.get("days", 0) for w in prefs.day_wishes if w.day == -1}
+    out += [f"第 {d} 天的願望" for d in (label.get("wishes") or {}) if (label["days"] if d == -1 else d) not in days]
+    out += [f"必去「{m}」" for m in label.get("must", []) if not any(m in t or t in m for t in prefs.must_include)]
+    out += [f"避開「{a}」" for a in label.get("avoid", []) if not any(a in t or t in a for t in prefs.avoid)]
+    if (label.get("near") or label.get("areas")) and not prefs.near:
+        out.append("附近 / 區域")
+    out += [f"興趣「{t}」" for t in label.get("interests", []) if t not in prefs.interests]
+    if label.get("gentle") and not (prefs.pace == "relaxed" or prefs.with_kids or prefs.with_elders):
+        out.append("輕鬆 / 同行")
+    if label.get("sunrise") and not prefs.sunrise:
+        out.append("日出")
+    if label.get("start") and prefs.day_start != label["start"]:
+        out.append("出發時間")
+    return out

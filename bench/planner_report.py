@@ -62,6 +62,8 @@ def report(runs, labels: dict, embedder: str, today: dt.date, commit: str) -> st
     rows: list[tuple[str, Callable]] = [
         ("**plans passing every traveller rule** (requests the corpus can satisfy)", _pass_feasible),
         ("plans passing every traveller rule (all requests)", lambda r: pct(_passed(r.single), len(r.single))),
+        ("requests whose labels the parsed request carries (the intent parser's part)", _understood),
+        ("plans passing every traveller rule, among those requests (the planner's part)", _pass_understood),
         ("idle minutes per day: mean / p50 / p95", _idle),
         (f"days with a gap over {LONG_GAP // 60} h and no reason", lambda r: _count(r.single, "full_day")),
         ("days with free time although a sight in reach was left out", lambda r: _count(r.single, "needless_gap")),
@@ -101,7 +103,17 @@ def report(runs, labels: dict, embedder: str, today: dt.date, commit: str) -> st
 
 
 def _short(o) -> str:
-    return f"（corpus: {o.label['short']}）" if o.label.get("short") else ""
+    short = f"（corpus: {o.label['short']}）" if o.label.get("short") else ""
+    return short + (f"〔沒讀懂：{'、'.join(o.misread)}〕" if o.misread else "")
+
+
+def _understood(r) -> str:
+    return pct(sum(not o.misread for o in r.single), len(r.single))
+
+
+def _pass_understood(r) -> str:
+    read = [o for o in r.single if not o.misread]
+    return pct(_passed(read), len(read))
 
 
 def _flat(problems: dict[str, list[str]]) -> list[str]:

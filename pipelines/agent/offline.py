@@ -40,15 +40,19 @@ if TYPE_CHECKING:
 
 # Broad searches that fill a plan after the traveller's own must-sees and interests: every kind of
 # place (by tag), so the planner can fill each day and feed it, not only the best-known sights.
-FOOD = (("在地 美食 小吃 餐廳", ("美食", "小吃")), ("夜市 夜景", ("夜市", "夜景")))  # every day eats: always searched
+FOOD = (  # every day eats: always searched, three ways, so a city's food comes whole
+    ("在地 美食 小吃 餐廳", ("美食", "小吃")),
+    ("老街 海鮮 早餐", ("美食", "小吃")),
+    ("夜市", ("夜市",)),
+)
 FILLERS = (
-    ("必去 景點 風景", ("景觀", "自然")),
+    ("必去 景點 風景 夜景", ("景觀", "自然", "夜景")),
     ("古蹟 歷史 老街", ("古蹟", "歷史", "老街")),
     ("博物館 藝術 文青", ("博物館", "藝術", "文青")),
     ("海邊 溫泉 步道 親子", ("海邊", "溫泉", "步道", "親子")),
     ("宗教 農場 咖啡 甜點", ("宗教", "農場", "咖啡", "甜點")),
 )
-AREA_SEARCHES = 3  # areas of a city searched by name (the area's stops and food), so an outing comes whole
+AREA_SEARCHES = (3, 6)  # areas a city's search looks up by name (so an outing comes whole): short and long trips
 SEARCH_LIMIT = 10
 SHOW_HITS = 6
 
@@ -107,7 +111,7 @@ class OfflineAgent(FollowUps):
         if not cities:  # never pick a city silently: an example for a suggested one, and ask
             cities = [self._example_city()]
             extra.insert(0, self.prompts.text("no_city", city=cities[0], cities=where(self.index.cities())))
-        cands = self._gather(turn, intent, cities, exclude=set(), want=days * (stop_cap(prefs) + 4) + 6)
+        cands = self._gather(turn, intent, cities, exclude=set(), want=days * (stop_cap(prefs) + 4) + 10)
         if not cands:
             return self._nothing(turn, intent)
         itinerary = self._plan(turn, cands, days, prefs)
@@ -162,7 +166,7 @@ class OfflineAgent(FollowUps):
                 look(query, self._tags(list(tags)))
             searched = {norm(a) for a in intent.near}
             areas = Counter(h.area for h in mine if h.area and norm(h.area) not in searched)
-            for area, _ in areas.most_common(AREA_SEARCHES) if fill else ():
+            for area, _ in areas.most_common(min(AREA_SEARCHES[1], AREA_SEARCHES[0] + per_city // 16)) if fill else ():
                 look(area, None)
             found += [h.segment_id for h in _unique_places(mine)]
         return list(dict.fromkeys(found))[:MAX_PLAN_SEGMENTS]

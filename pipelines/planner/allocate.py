@@ -19,12 +19,13 @@ from pipelines.core.models import DayWish, Preferences
 from pipelines.planner.outings import Outing, assign, budgets, build, sights
 from pipelines.planner.rules import area_key, matches_place, norm
 from pipelines.planner.stops import Stops
+from pipelines.planner.travel import Point, haversine_km
 
 FILL_MINUTES = 30  # an unplanned sight this close to a day's outings may fill that day
 FOOD_MINUTES = 20  # food this close to a day's outings may feed that day
 FOOD_FAR_MINUTES = 45  # ... or this close, when nearer food is scarce
 WISH_VALUE = 5_000  # what a day wish adds to the outing (or food) it pins
-ASSIGNED_VALUE = 2_000  # a sight of a day's outings is worth this much more on that day than a filler
+ASSIGNED_VALUE = 1_000  # a sight of a day's outings is worth this much more on that day than a filler
 
 
 @dataclass
@@ -51,8 +52,8 @@ def allocate(
     bonus = [0] * len(outs)
     wished: dict[int, int] = {}  # food stop -> pinned day
     for wish in prefs.day_wishes:
-        day = (days if wish.day == -1 else wish.day) - 1
-        if not 0 <= day < days:
+        day = _day(wish, days)
+        if day is None:
             continue
         for term in [*wish.interests, *wish.must_include]:
             k = _best(outs, stops, wish, term, allowed, day)
@@ -62,6 +63,8 @@ def allocate(
                 wished.update({s.n: day for s in stops.items if s.n not in wished and _asks(s, wish, term)})
     travel = lambda a, b: stops.travel(a.stops[-1], b.stops[0])  # noqa: E731 - the move from one outing to the next
     day_of = assign(outs, budget, cap, allowed, bonus, travel)
+    pinned = set(range(days)) if city_days else {d for w in prefs.day_wishes for d in [_day(w, days)] if d is not None}
+    day_of = in_travel_order(day_of, outs, pinned | ({days - 1} if days > 1 else set()), days)
     out = Allocation()
     for k, outing in enumerate(outs):
         if day_of[k] is not None:
@@ -100,6 +103,34 @@ def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[in
             near = [s for s in own if _near(stops, out, s.n, day, FOOD_FAR_MINUTES, empty_ok=True)]
         for s in near:
             out.allowed[s.n].append(day)
+
+
+def _day(wish: DayWish, days: int) -> int | None:
+    day = (days if wish.day == -1 else wish.day) - 1
+    return day if 0 <= day < days else None
+
+
+def in_travel_order(day_of: list[int | None], outs: list[Outing], pinned: set[int], days: int) -> list[int | None]:
+    """Days renumbered so the trip flows: from the northernmost day, each next day the one starting nearest
+    where the last ended; empty days last; a pinned day (a wish names it, the departure day, city blocks
+    already in order) keeps its number."""
+    held = {d: [o for o, k in zip(outs, day_of, strict=True) if k == d] for d in range(days)}
+    free = [d for d in range(days) if d not in pinned and held[d]]
+    chain: list[int] = []
+    if free:
+        chain.append(max(free, key=lambda d: (max(o.point.lat for o in held[d]), -d)))
+        while len(chain) < len(free):
+            end = held[chain[-1]][-1].point
+            chain.append(min((d for d in free if d not in chain), key=lambda d: (_km(end, held[d]), d)))
+    queue = chain + [d for d in range(days) if d not in pinned and not held[d]]
+    new = {d: d for d in pinned}
+    for slot in (k for k in range(days) if k not in pinned):
+        new[queue.pop(0)] = slot
+    return [None if d is None else new[d] for d in day_of]
+
+
+def _km(point: Point, outings: list[Outing]) -> float:
+    return min(haversine_km(point, o.point) for o in outings)
 
 
 def _near(stops: Stops, out: Allocation, n: int, day: int, minutes: int, empty_ok: bool) -> bool:

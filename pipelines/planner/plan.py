@@ -33,6 +33,7 @@ from pipelines.planner.rules import (
     SIGHTS_END,
     day_window,
     is_departure,
+    is_food_street,
     join_cities,
     meal_label,
     paced_stops,
@@ -41,7 +42,7 @@ from pipelines.planner.rules import (
     to_hhmm,
     to_minutes,
 )
-from pipelines.planner.schedule import Visit, free_time, order_days, time_day
+from pipelines.planner.schedule import Visit, free_time, time_day
 from pipelines.planner.selection import Selection
 from pipelines.planner.solver import DayRoute, solve
 from pipelines.planner.stops import Stops
@@ -70,13 +71,8 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     blocks = city_days(usable, days)
     cap = stop_cap(prefs)
     alloc = allocate(usable, prefs, days, start, sight_ends, LUNCH_MINUTES, cap, blocks)
-    routes = solve(usable, ends, fills, prefs, cap, alloc.allowed, alloc.bonus) or [DayRoute(()) for _ in ends]
+    routes = solve(usable, ends, fills, prefs, cap, alloc.allowed, alloc.bonus)
     routes = [DayRoute(tuple((usable[n].n, m, t) for n, m, t in r.visits)) for r in routes]
-    pinned = {(days if w.day == -1 else w.day) - 1 for w in prefs.day_wishes if 1 <= w.day <= days or w.day == -1}
-    pinned |= {k for k, end in enumerate(ends) if end != max(ends)}
-    if blocks:
-        pinned = set(range(days))  # the city blocks are already in travel order
-    routes = order_days(routes, pinned, stops)
     itinerary = _itinerary(routes, stops, days, prefs, selection)
     itinerary.checks = verify(itinerary, segments, days, prefs)
     itinerary.notes += must_notes(prefs, segments, selection, itinerary)
@@ -156,7 +152,12 @@ def _itinerary(routes: list[DayRoute], stops: Stops, days: int, prefs: Preferenc
 
 def _item(v: Visit, stops: Stops) -> ItineraryItem:
     stop = stops[v.stop]
-    note = "看日出（前一晚住附近）" if stop.kind == "sunrise" else meal_label(stop.seg, v.start)
+    if stop.kind == "sunrise":
+        note = "看日出（前一晚住附近）"
+    elif is_food_street(stop.seg) and not v.meal:
+        note = ""  # a food street walked between meals: a sight, not a second lunch
+    else:
+        note = meal_label(stop.seg, v.start)
     return ItineraryItem(
         segment_id=stop.seg.segment_id,
         place=stop.seg.place or "",

@@ -1,21 +1,23 @@
 """Level 2 of the trip solver: each day as a routing problem with time windows (OR-Tools).
 
 The outing plan (``allocate``) says which stops each day may hold. A day is one vehicle on an open
-route (the lodging is wherever the day ends): its outings' sights are worth their value plus
+route from the lodging (where the day before ended): its outings' sights are worth their value plus
 ``allocate.ASSIGNED_VALUE``, nearby sights no day took may fill it, and food near it feeds it. A
 meal place is one node per meal it can be (breakfast, lunch, dinner), at most one of them used; a
 food street (十分老街) is a sight and may be the lunch or the dinner too. Time windows come from
 opening hours, the stop's kind (night places from 17:30, sunrise spots at dawn only when asked) and
-the meal times; evening spots (sunsets, night views) prefer the late afternoon. Dimensions count the
-stops under the pace cap and the meals: at most one breakfast, lunch and dinner (a night market is a
-dinner), and meal places are worth ``stops.MEAL_VALUE`` more than a sight, so a day eats whenever
-food is in reach. Travel and waiting cost per minute, so is a late start and a day ending before its
-full-day end: days fill with stops worth their travel, from the morning, without idle gaps.
+the meal times; a sunset spot prefers the late afternoon, before dinner. Dimensions count the stops
+under the pace cap and the meals: at most one breakfast, lunch and dinner (a night market is a
+dinner), and a day without its lunch or dinner pays ``MISSING_MEAL_COST``, so a day eats whenever
+food is in reach. Travel and waiting cost per minute, so do a late start and a day ending before its
+full-day end: days fill with stops worth their travel, from the morning, without idle gaps; and each
+move into or out of an area costs ``AREA_MOVE_COST``, so a day does an area in one go instead of
+leaving it for lunch in town and coming back.
 
-Days are solved one by one, the day with the fewest food choices first, each taking its stops out of
-the pool: small problems, solved in milliseconds. Deterministic: parallel cheapest insertion, then
-greedy descent to a local optimum (no metaheuristic, whose result would depend on how far it got in
-the time limit, which is only a safety bound for a loaded machine).
+Days are solved one by one in travel order (``allocate`` orders them), each from where the day
+before ended and taking its stops out of the pool: small problems, solved in milliseconds.
+Deterministic: parallel cheapest insertion, then greedy descent to a local optimum, stopping by
+itself (the time limit is only a safety bound for a loaded machine, never what ends the search).
 """
 
 from __future__ import annotations
@@ -24,18 +26,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipelines.core.models import Preferences
-from pipelines.planner.rules import PACE_SCALE, SOFT_EARLIEST, day_window, pace_units, to_minutes
+from pipelines.planner.rules import (
+    DUSK,
+    PACE_SCALE,
+    SOFT_EARLIEST,
+    day_window,
+    entry_minutes,
+    is_gentle,
+    pace_units,
+    to_minutes,
+)
 from pipelines.planner.stops import Stops
-from pipelines.planner.travel import Point, travel_minutes
+from pipelines.planner.travel import Point, haversine_km
 
 TRAVEL_COST = 3  # per minute on the road
 WAIT_COST = 2  # per minute waiting for a stop's time: idling is as bad as driving
 LATE_START_COST = 4  # per minute a day sets off after its start (an idle morning is lost sightseeing)
-LODGING_COST = 1  # per minute between the trip's centre and a day's first and last stop
+LODGING_COST = 1  # per minute between the lodging (``_bases``) and a day's first and last stop
 SHORT_DAY_COST = 1  # per minute a day ends before its full-day end (``rules.FULL_DAY_END``)
-EVENING_COST = 1  # per minute an evening spot (a sunset, a night view) starts before ``rules.SOFT_EARLIEST``
+EVENING_COST = 1  # per minute an evening spot (a sunset) starts before ``rules.SOFT_EARLIEST`` or after ``DUSK``
 BREAKFAST_COST = 300  # a meal place as breakfast (the lodging serves one): only when nothing better fits
-MISSING_MEAL_COST = 600  # a day without a lunch, or without a dinner (constant when no food is in reach)
+AREA_MOVE_COST = 150  # each move into or out of an area (an old town, a gorge): in one go is two, coming back four
+MISSING_MEAL_COST = 1_000  # a day without a lunch, or without a dinner (constant when no food is in reach)
 FOOD_PER_DAY = 8  # the food places nearest a day's outings that it may choose from
 TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 HORIZON = 24 * 60
@@ -79,17 +91,22 @@ def solve(
     worth beyond its value."""
     days = len(ends)
     food = {n for n in allowed if stops[n].meal or stops[n].market}
-    choices = [sum(1 for n in food if d in allowed[n]) for d in range(days)]
-    centre = _centre([s.point for s in stops.items]) if len(stops) else Point(0, 0)
+    bases = _bases(stops)
     routes = [DayRoute(()) for _ in range(days)]
     used: set[int] = set()
-    for day in sorted(range(days), key=lambda d: (choices[d], d)):
+    last: int | None = None  # where the day before ended: the lodging
+    for day in range(days):
         members = [n for n in sorted(allowed) if day in allowed[n] and n not in used]
         anchors = [n for n in members if n not in food and bonus.get(n, 0)]
         meals = sorted((n for n in members if n in food), key=lambda n: (_reach(stops, n, anchors), n))
         members = [n for n in members if n not in food] + meals[:FOOD_PER_DAY]
-        routes[day] = _solve_day(stops, DayAsk(ends[day], fills[day], members), prefs, cap, bonus, centre)
+        if not members:
+            continue
+        base = last if last is not None else bases[stops[(anchors or members)[0]].seg.city or ""]
+        ask = DayAsk(ends[day], fills[day], members)
+        routes[day] = _solve_day(stops, ask, prefs, cap, bonus, base, moved=last is not None)
         used |= {n for n, _, _ in routes[day].visits}
+        last = routes[day].visits[-1][0] if routes[day].visits else last
     return routes
 
 
@@ -97,7 +114,9 @@ def _reach(stops: Stops, n: int, anchors: list[int]) -> int:
     return min((stops.travel(n, a) for a in anchors), default=0)
 
 
-def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: dict[int, int], centre: Point):
+def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: dict[int, int], base: int, moved: bool):
+    """One day from the lodging at ``base`` (where the day before ended, when ``moved``: a first stop far
+    from it is a morning transfer, as ``schedule.time_day`` counts it)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     start, _ = day_window(prefs)
@@ -110,24 +129,31 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
     stop_of = [-1] + [n.stop for n in nodes]
     service = [0] + [stops[n.stop].seg.visit_minutes for n in nodes]
     travel = [[0 if not i or not j else stops.travel(stop_of[i], stop_of[j]) for j in range(size)] for i in range(size)]
-    home = [0] + [travel_minutes(centre, stops[n.stop].point) // 2 for n in nodes]
+    home = [0] + [stops.travel(base, n.stop) // 2 for n in nodes]
+    gentle = is_gentle(prefs)
+    entry = [0] + [_entry(stops, base, n.stop, gentle) if moved else 0 for n in nodes]  # the boat to 七美
     extra = [0] + [BREAKFAST_COST if n.meal == "breakfast" else 0 for n in nodes]
+    area = [""] + [stops[n.stop].outing for n in nodes]
     cost = [
         [TRAVEL_COST * travel[i][j] + LODGING_COST * (home[j] if not i else home[i] if not j else 0) + extra[j]
+         + (AREA_MOVE_COST * ((area[i] != "") + (area[j] != "")) if i and j and area[i] != area[j] else 0)
          for j in range(size)]
         for i in range(size)
     ]  # fmt: skip
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost))
-    timed = routing.RegisterTransitMatrix([[service[i] + travel[i][j] for j in range(size)] for i in range(size)])
+    timed = routing.RegisterTransitMatrix(
+        [[service[i] + (travel[i][j] if i else entry[j]) for j in range(size)] for i in range(size)]
+    )
     routing.AddDimension(timed, HORIZON, HORIZON, False, "time")
     time = routing.GetDimensionOrDie("time")
     time.SetSlackCostCoefficientForAllVehicles(WAIT_COST)
-    evening = to_minutes(SOFT_EARLIEST["evening"])
+    evening, dusk = to_minutes(SOFT_EARLIEST["evening"]), to_minutes(DUSK)
     for i, node in enumerate(nodes, start=1):
         index = manager.NodeToIndex(i)
         time.CumulVar(index).SetRange(node.first, node.last)
         if not node.meal and stops[node.stop].kind == "evening" and node.last >= evening:
-            time.SetCumulVarSoftLowerBound(index, evening, EVENING_COST)
+            time.SetCumulVarSoftLowerBound(index, evening, EVENING_COST)  # a sunset spot late in the afternoon,
+            time.SetCumulVarSoftUpperBound(index, dusk, EVENING_COST)  # ... but before dinner, not after dark
     routing.SetVehicleUsedWhenEmpty(True, 0)  # an empty day is charged for ending short, like any other
     time.CumulVar(routing.End(0)).SetMax(ask.end)
     time.SetCumulVarSoftUpperBound(routing.Start(0), start, LATE_START_COST)
@@ -158,8 +184,19 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
     return DayRoute(tuple(visits))
 
 
-def _centre(points: list[Point]) -> Point:
-    return Point(sum(p.lat for p in points) / len(points), sum(p.lon for p in points) / len(points))
+def _bases(stops: Stops) -> dict[str, int]:
+    """Where a traveller stays in each city: the stop nearest the centre of the city's stops."""
+    out: dict[str, int] = {}
+    for city in {s.seg.city or "" for s in stops.items}:
+        mine = [s for s in stops.items if (s.seg.city or "") == city]
+        centre = Point(sum(s.point.lat for s in mine) / len(mine), sum(s.point.lon for s in mine) / len(mine))
+        out[city] = min(mine, key=lambda s: (haversine_km(centre, s.point), s.n)).n
+    return out
+
+
+def _entry(stops: Stops, base: int, n: int, gentle: bool) -> int:
+    """The morning move from the lodging to a first stop beyond its surroundings (``rules.entry_minutes``)."""
+    return entry_minutes(stops[base].point, stops[n].point, stops[n].kind, gentle)
 
 
 def _nodes(stops: Stops, members: list[int], start: int, end: int) -> list[Node]:
