@@ -202,6 +202,8 @@ def _spare(begin, end, before, after, segs, corpus: Corpus, label: dict, used: s
             continue
         if seg.area == place and seg.area in areas:  # the whole outing, when the trip already does that area
             continue
+        if seg.area and seg.area in used:  # part of a whole-area outing the trip already has (七美 → 雙心石滬)
+            continue
         if only and not set(only) & set(seg.tags):
             continue
         if km(anchor, seg) > REACH_KM:

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipelines.planner.rules import NIGHT_EARLIEST, PACE_SCALE, pace_units, to_minutes
+from pipelines.planner.rules import LUNCH_MINUTES, NIGHT_EARLIEST, PACE_SCALE, is_food_street, pace_units, to_minutes
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, path_order
 
 TRAVEL_COST = 3  # per minute between outings of a day
 SHORT_COST = 3  # per minute a day's sights fall short of its hours: an empty afternoon is worse than a drive
 THIN_SHARE, THIN_COST = 60, 6  # and more per minute below this share of them, so thin days even out
+MEAL_INSIDE_MINUTES = 300  # a visit this long has lunch inside it (小琉球's day on the island)
 TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 
 
@@ -65,8 +66,14 @@ def build(stops: Stops, members: Sequence[int], budget: int, cap: int) -> list[O
 
 
 def _minutes(stops: Stops, part: Sequence[int]) -> int:
-    visits = sum(stops[n].seg.visit_minutes for n in part)
+    """Visits and moves; a food street's visit, or one long enough to eat during (an island tour), less the
+    lunch eaten there (the day's hours already leave time for it)."""
+    visits = sum(stops[n].seg.visit_minutes - (LUNCH_MINUTES if _feeds(stops[n].seg) else 0) for n in part)
     return visits + sum(stops.travel(a, b) for a, b in zip(part, part[1:], strict=False))
+
+
+def _feeds(seg) -> bool:
+    return is_food_street(seg) or seg.visit_minutes >= MEAL_INSIDE_MINUTES
 
 
 def _units(stops: Stops, part: Sequence[int]) -> int:

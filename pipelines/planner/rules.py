@@ -46,6 +46,7 @@ DINNER = ("17:00", "18:00", "19:30")
 BREAKFAST_LATEST = "09:45"
 FOOD_TAGS = frozenset({"美食", "小吃"})
 SNACK_TAGS = frozenset({"甜點", "咖啡"})
+SCENIC_TAGS = frozenset({"景觀", "夜景", "自然"})  # a place with these is a sight, whatever food it sells
 MEAL_MAX_MINUTES = 90  # a food place this short is a meal (eaten at meal times), not a sight
 MEAL_MIN_MINUTES = 30  # ... and at least this long: a 20-minute tea egg or bun is a snack, not a dinner
 QUICK_STOP_MINUTES = 30  # a stop this short (a photo stop, a snack) counts half against the pace cap
@@ -58,7 +59,7 @@ LATE_START_GAP = 90  # a full day setting off this long after its start says why
 FULL_DAY_END = "18:00"  # a full day (not the departure day) runs at least this late
 DEPARTURE_END = "14:00"  # the last day of a trip may end from here
 DEPARTURE_LATEST = "17:00"  # ... and the planner ends it by then (the traveller goes home)
-SIGHTS_END = "17:30"  # a full day's sights end around here: dinner and the evening follow
+SIGHTS_END = "18:00"  # a full day's sights end around here: dinner and the evening follow
 DEPARTURE_SIGHTS_END = "16:30"
 LUNCH_MINUTES = 60  # what a day's sight hours leave for lunch
 RELAXED_EARLIEST = "08:30"  # a relaxed / gentle trip never starts before this unless asked
@@ -207,6 +208,17 @@ def matches_avoid(term: str, seg: Segment) -> bool:
     return t in {norm(tag) for tag in seg.tags}
 
 
+def near_anchors(segments: Iterable[Segment], near: Sequence[str]) -> list[Segment]:
+    """What 「附近」 or a region word names: an area's stops when it is an area (阿里山, not 阿里山林業鐵路 in
+    town), else the places so named."""
+    segments = list(segments)
+    out: list[Segment] = []
+    for term in near:
+        area = [s for s in segments if s.area and area_key(s) == norm(term)]
+        out += area or [s for s in segments if matches_place(term, s)]
+    return out
+
+
 def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:
     """Coordinates per segment id; a segment without them borrows its city's centre (if known)."""
     segments = list(segments)
@@ -234,12 +246,13 @@ def entry_minutes(prev: Point | None, first: Point, first_kind: str, gentle: boo
 
 
 def is_meal(seg: Segment) -> bool:
-    """A place to eat a meal (not a night market, a dessert shop or an old street): lunch, dinner or breakfast."""
+    """A place to eat a meal (not a night market, a dessert shop, an old street or a scenic spot with snacks
+    such as 大稻埕碼頭): lunch, dinner or breakfast."""
     return (
         is_food(seg)
         and not is_night_market(seg)
         and not is_snack(seg)
-        and "老街" not in seg.tags
+        and not {"老街", *SCENIC_TAGS} & set(seg.tags)
         and MEAL_MIN_MINUTES <= seg.visit_minutes <= MEAL_MAX_MINUTES
     )
 

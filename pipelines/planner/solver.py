@@ -9,7 +9,7 @@ opening hours, the stop's kind (night places from 17:30, sunrise spots at dawn o
 the meal times; a sunset spot prefers the late afternoon, before dinner. Dimensions count the stops
 under the pace cap and the meals: at most one breakfast, lunch and dinner (a night market is a
 dinner), and a day without its lunch or dinner pays ``MISSING_MEAL_COST``, so a day eats whenever
-food is in reach. Travel and waiting cost per minute, so do a late start and a day ending before its
+food is in reach. Travel and waiting (a slow morning too) cost per minute, so does a day ending before its
 full-day end: days fill with stops worth their travel, from the morning, without idle gaps; and each
 move into or out of an area costs ``AREA_MOVE_COST``, so a day does an area in one go instead of
 leaving it for lunch in town and coming back.
@@ -30,6 +30,7 @@ from pipelines.planner.rules import (
     DUSK,
     PACE_SCALE,
     SOFT_EARLIEST,
+    SUNRISE_START,
     day_window,
     entry_minutes,
     is_gentle,
@@ -41,7 +42,6 @@ from pipelines.planner.travel import Point, haversine_km
 
 TRAVEL_COST = 3  # per minute on the road
 WAIT_COST = 2  # per minute waiting for a stop's time: idling is as bad as driving
-LATE_START_COST = 4  # per minute a day sets off after its start (an idle morning is lost sightseeing)
 LODGING_COST = 1  # per minute between the lodging (``_bases``) and a day's first and last stop
 SHORT_DAY_COST = 1  # per minute a day ends before its full-day end (``rules.FULL_DAY_END``)
 EVENING_COST = 1  # per minute an evening spot (a sunset) starts before ``rules.SOFT_EARLIEST`` or after ``DUSK``
@@ -116,34 +116,44 @@ def _reach(stops: Stops, n: int, anchors: list[int]) -> int:
 
 def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: dict[int, int], base: int, moved: bool):
     """One day from the lodging at ``base`` (where the day before ended, when ``moved``: a first stop far
-    from it is a morning transfer, as ``schedule.time_day`` counts it)."""
+    from it is a morning transfer, as ``schedule.time_day`` counts it).
+
+    Node 1 is the mandatory set-off from the lodging, first on the route: OR-Tools' insertion heuristics
+    price an empty route at nothing, so a day with only one stop (a night market) would never get it and
+    its missing dinner; with the set-off always there, every insertion is priced like any other."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     start, _ = day_window(prefs)
     nodes = _nodes(stops, ask.members, start, ask.end)
     if not nodes:
         return DayRoute(())
+    dawn = to_minutes(SUNRISE_START) if any(stops[n.stop].kind == "sunrise" for n in nodes) else start
+    nodes = [Node(-1, "", dawn, start), *nodes]  # the set-off (never a stop: index -1 is skipped)
     size = len(nodes) + 1
     manager = pywrapcp.RoutingIndexManager(size, 1, 0)
     routing = pywrapcp.RoutingModel(manager)
-    stop_of = [-1] + [n.stop for n in nodes]
-    service = [0] + [stops[n.stop].seg.visit_minutes for n in nodes]
-    travel = [[0 if not i or not j else stops.travel(stop_of[i], stop_of[j]) for j in range(size)] for i in range(size)]
-    home = [0] + [stops.travel(base, n.stop) // 2 for n in nodes]
     gentle = is_gentle(prefs)
-    entry = [0] + [_entry(stops, base, n.stop, gentle) if moved else 0 for n in nodes]  # the boat to 七美
-    extra = [0] + [BREAKFAST_COST if n.meal == "breakfast" else 0 for n in nodes]
-    area = [""] + [stops[n.stop].outing for n in nodes]
+    real = [0, 0] + [1] * (size - 2)  # the depot and the set-off are not places
+    service = [0, 0] + [stops[n.stop].seg.visit_minutes for n in nodes[1:]]
+    home = [0, 0] + [stops.travel(base, n.stop) // 2 for n in nodes[1:]]
+    entry = [0, 0] + [_entry(stops, base, n.stop, gentle) if moved else 0 for n in nodes[1:]]  # the boat to 七美
+    extra = [0, 0] + [BREAKFAST_COST if n.meal == "breakfast" else 0 for n in nodes[1:]]
+    area = ["", ""] + [stops[n.stop].outing for n in nodes[1:]]
+
+    def move(i: int, j: int) -> int:
+        if real[i] and real[j]:
+            return stops.travel(nodes[i - 1].stop, nodes[j - 1].stop)
+        return entry[j] if i == 1 else 0
+
+    travel = [[move(i, j) for j in range(size)] for i in range(size)]
     cost = [
-        [TRAVEL_COST * travel[i][j] + LODGING_COST * (home[j] if not i else home[i] if not j else 0) + extra[j]
-         + (AREA_MOVE_COST * ((area[i] != "") + (area[j] != "")) if i and j and area[i] != area[j] else 0)
+        [TRAVEL_COST * travel[i][j] + LODGING_COST * (home[j] if i == 1 else home[i] if not j else 0) + extra[j]
+         + (AREA_MOVE_COST * ((area[i] != "") + (area[j] != "")) if real[i] and real[j] and area[i] != area[j] else 0)
          for j in range(size)]
         for i in range(size)
     ]  # fmt: skip
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost))
-    timed = routing.RegisterTransitMatrix(
-        [[service[i] + (travel[i][j] if i else entry[j]) for j in range(size)] for i in range(size)]
-    )
+    timed = routing.RegisterTransitMatrix([[service[i] + travel[i][j] for j in range(size)] for i in range(size)])
     routing.AddDimension(timed, HORIZON, HORIZON, False, "time")
     time = routing.GetDimensionOrDie("time")
     time.SetSlackCostCoefficientForAllVehicles(WAIT_COST)
@@ -151,12 +161,11 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
     for i, node in enumerate(nodes, start=1):
         index = manager.NodeToIndex(i)
         time.CumulVar(index).SetRange(node.first, node.last)
-        if not node.meal and stops[node.stop].kind == "evening" and node.last >= evening:
+        if real[i] and not node.meal and stops[node.stop].kind == "evening" and node.last >= evening:
             time.SetCumulVarSoftLowerBound(index, evening, EVENING_COST)  # a sunset spot late in the afternoon,
             time.SetCumulVarSoftUpperBound(index, dusk, EVENING_COST)  # ... but before dinner, not after dark
-    routing.SetVehicleUsedWhenEmpty(True, 0)  # an empty day is charged for ending short, like any other
+    routing.NextVar(routing.Start(0)).SetValues([manager.NodeToIndex(1)])  # set off first
     time.CumulVar(routing.End(0)).SetMax(ask.end)
-    time.SetCumulVarSoftUpperBound(routing.Start(0), start, LATE_START_COST)
     time.SetCumulVarSoftLowerBound(routing.End(0), min(ask.end, ask.fill), SHORT_DAY_COST)
     _counter(routing, nodes, "paced", PACE_SCALE * cap, lambda n: _pace_units(stops, n))
     _counter(routing, nodes, "breakfast", 1, lambda n: int(n.meal == "breakfast"))
@@ -164,7 +173,7 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
                  _counter(routing, nodes, "dinner", 1, lambda n: int(_is_dinner(stops, n)))):  # fmt: skip
         meal.SetCumulVarSoftLowerBound(routing.End(0), 1, MISSING_MEAL_COST)  # a day without it pays
     by_stop: dict[int, list[int]] = {}
-    for i, node in enumerate(nodes, start=1):
+    for i, node in enumerate(nodes[1:], start=2):
         by_stop.setdefault(node.stop, []).append(manager.NodeToIndex(i))
     for s, indices in by_stop.items():
         routing.AddDisjunction(indices, stops[s].value + bonus.get(s, 0), 1)
@@ -179,7 +188,8 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
     index = solution.Value(routing.NextVar(routing.Start(0)))
     while not routing.IsEnd(index):
         node = nodes[manager.IndexToNode(index) - 1]
-        visits.append((node.stop, node.meal, solution.Value(time.CumulVar(index))))
+        if node.stop >= 0:
+            visits.append((node.stop, node.meal, solution.Value(time.CumulVar(index))))
         index = solution.Value(routing.NextVar(index))
     return DayRoute(tuple(visits))
 
@@ -214,13 +224,13 @@ def _nodes(stops: Stops, members: list[int], start: int, end: int) -> list[Node]
 
 def _pace_units(stops: Stops, node: Node) -> int:
     """Units against the cap (``rules.paced_stops``): meals and a night-market dinner are free."""
-    if node.meal or _is_dinner(stops, node):
+    if node.stop < 0 or node.meal or _is_dinner(stops, node):
         return 0
     return pace_units(stops[node.stop].seg)
 
 
 def _is_dinner(stops: Stops, node: Node) -> bool:
-    return node.meal == "dinner" or stops[node.stop].market
+    return node.meal == "dinner" or (node.stop >= 0 and stops[node.stop].market)
 
 
 def _counter(routing, nodes: list[Node], name: str, cap: int, count):

@@ -31,6 +31,7 @@ MUST_VALUE = 100_000
 INTEREST_VALUE = 400
 ORDER_VALUE = 300  # the best search hit is worth this much more than the last one
 MEAL_VALUE = 800  # a meal place: days eat before they see one more sight
+NEAR_VALUE = 600  # in or close to what 「附近」 names: before a stop merely within reach
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity: a stop is one candidate, compared by `is`
@@ -89,8 +90,11 @@ class Stops:
         return self._travel[key]
 
 
-def make_stop(n: int, seg: Segment, point: Point, must: bool, rank: tuple, count: int, prefs: Preferences) -> Stop:
-    """A candidate with its value: must-include, interests met, search order, and time it fills."""
+def make_stop(
+    n: int, seg: Segment, point: Point, must: bool, rank: tuple, count: int, prefs: Preferences, close: bool = False
+) -> Stop:
+    """A candidate with its value: must-include, interests met, search order, time it fills, and being in or
+    close to what 「附近」 names (``close``)."""
     _must, overlap, _score, neg_pos = rank
     value = 100 + 2 * min(seg.visit_minutes, 300) + INTEREST_VALUE * overlap
     value += ORDER_VALUE * (count + neg_pos) // max(1, count)
@@ -98,6 +102,8 @@ def make_stop(n: int, seg: Segment, point: Point, must: bool, rank: tuple, count
         value += MEAL_VALUE
     if must:
         value += MUST_VALUE
+    if close:
+        value += NEAR_VALUE
     return Stop(n, seg, point, kind_of(seg, wants_sunrise(prefs)), must, value, area_key(seg))
 
 

@@ -25,6 +25,7 @@ from pipelines.planner.rules import (
     is_night_market,
     matches_place,
     meal_slots,
+    near_anchors,
     norm,
     opening,
     paced_stops,
@@ -179,11 +180,7 @@ def nearness(ctx: CheckContext) -> list[str]:
     """With 「附近」 or a region word, every stop is within reach of what was named."""
     if not ctx.prefs.near:
         return []
-    anchors = [
-        ctx.points[s.segment_id]
-        for s in ctx.segments.values()
-        if s.segment_id in ctx.points and any(area_key(s) == norm(n) or matches_place(n, s) for n in ctx.prefs.near)
-    ]
+    anchors = [ctx.points[s.segment_id] for s in near_anchors(ctx.segments.values(), ctx.prefs.near)]
     if not anchors:
         return []
     problems = []
