@@ -78,10 +78,10 @@ def run_engine(engine: str, source: CachedSource, corpus: Corpus, labels: dict, 
     agent = OfflineAgent(source, load_prompts(Settings().prompts_dir), today=lambda: TODAY)
     with use_engine(timed):
         for label in labels["requests"]:
-            began = time.perf_counter()
+            began, calls = time.perf_counter(), len(timed.calls)
             turn = ask(agent, label["text"], SessionState())
             out = Outcome(label, turn.answer, turn.itinerary, turn_ms=(time.perf_counter() - began) * 1000)
-            _judge(out, corpus, label)
+            _judge(out, corpus, label, inputs=timed.calls[-1].segments if len(timed.calls) > calls else None)
             run.single.append(out)
         for case in labels["followups"]:
             session = SessionState()
@@ -105,7 +105,8 @@ def run_engine(engine: str, source: CachedSource, corpus: Corpus, labels: dict, 
     return run
 
 
-def _judge(out: Outcome, corpus: Corpus, label: dict, only=()) -> None:
+def _judge(out: Outcome, corpus: Corpus, label: dict, only=(), inputs: list | None = None) -> None:
+    """The bench's verdict; and today's verifier on the segments the plan was made from (``inputs``)."""
     if out.itinerary is None:
         out.verdict.flag("days", "沒有排出行程")
         return
@@ -113,7 +114,7 @@ def _judge(out: Outcome, corpus: Corpus, label: dict, only=()) -> None:
     out.misread = misread(label, out.itinerary) if label.get("text") and "edit" not in label else []
     if label.get("no_city") and not ("？" in out.answer and "哪" in out.answer):
         out.verdict.flag("cities", "沒說明替你選了城市，也沒問想去哪裡")
-    segments = [corpus.segments[i.segment_id] for d in out.itinerary.days for i in d.items]
+    segments = inputs or [corpus.segments[i.segment_id] for d in out.itinerary.days for i in d.items]
     checks = verify(out.itinerary, segments, len(out.itinerary.days), out.itinerary.preferences)
     out.verifier_passed = all(c.passed for c in checks)
 

@@ -56,6 +56,7 @@ BREAKFAST_MAX_MINUTES = 45  # a breakfast is quick: a 90-minute food street is l
 BREAKFAST_END = "10:00"  # ... and over by then, so lunch is a meal apart
 MAX_GAP = 120  # longest stretch without a stop before the day needs a 自由活動 / 休息 block
 LATE_START_GAP = 90  # a full day setting off this long after its start says why (a slow morning)
+DETOUR_RATIO, DETOUR_MINUTES = 1.2, 15  # a day's moves over this much the best order of its stops is a detour
 FULL_DAY_END = "18:00"  # a full day (not the departure day) runs at least this late
 DEPARTURE_END = "14:00"  # the last day of a trip may end from here
 DEPARTURE_LATEST = "17:00"  # ... and the planner ends it by then (the traveller goes home)

@@ -17,7 +17,9 @@ leaving it for lunch in town and coming back.
 Days are solved one by one in travel order (``allocate`` orders them), each from where the day
 before ended and taking its stops out of the pool: small problems, solved in milliseconds.
 Deterministic: parallel cheapest insertion, then greedy descent to a local optimum, stopping by
-itself (the time limit is only a safety bound for a loaded machine, never what ends the search).
+itself; a day that zig-zags (the verifier's ``順路不繞路``) gets ``POLISH_SOLUTIONS`` steps of guided local
+search. Both stop by a count, never by the clock (the time limit is only a safety bound for a loaded
+machine), so the same input gives the same plan.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipelines.core.models import Preferences
+from pipelines.planner.day_checks import MAX_EXACT, shortest_path
 from pipelines.planner.rules import (
+    DETOUR_MINUTES,
+    DETOUR_RATIO,
     DUSK,
     PACE_SCALE,
     SOFT_EARLIEST,
@@ -46,10 +51,11 @@ LODGING_COST = 1  # per minute between the lodging (``_bases``) and a day's firs
 SHORT_DAY_COST = 1  # per minute a day ends before its full-day end (``rules.FULL_DAY_END``)
 EVENING_COST = 1  # per minute an evening spot (a sunset) starts before ``rules.SOFT_EARLIEST`` or after ``DUSK``
 BREAKFAST_COST = 300  # a meal place as breakfast (the lodging serves one): only when nothing better fits
-AREA_MOVE_COST = 150  # each move into or out of an area (an old town, a gorge): in one go is two, coming back four
+AREA_MOVE_COST = 250  # each move into or out of an area (an old town, a gorge): in one go is two, coming back four
 MISSING_MEAL_COST = 1_000  # a day without a lunch, or without a dinner (constant when no food is in reach)
 FOOD_PER_DAY = 8  # the food places nearest a day's outings that it may choose from
 TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
+POLISH_SOLUTIONS = 30  # guided local search steps for a day that zig-zags (a solution count: deterministic)
 HORIZON = 24 * 60
 
 
@@ -184,6 +190,12 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
     solution = routing.SolveWithParameters(params)
     if solution is None:
         return DayRoute(())
+    if _detours(stops, _route(routing, solution, nodes)):  # greedy descent stuck on a zig-zag (lunch in town)
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        params.solution_limit = POLISH_SOLUTIONS
+        better = routing.SolveFromAssignmentWithParameters(solution, params)
+        if better is not None and better.ObjectiveValue() < solution.ObjectiveValue():
+            solution = better
     visits = []
     index = solution.Value(routing.NextVar(routing.Start(0)))
     while not routing.IsEnd(index):
@@ -192,6 +204,22 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
             visits.append((node.stop, node.meal, solution.Value(time.CumulVar(index))))
         index = solution.Value(routing.NextVar(index))
     return DayRoute(tuple(visits))
+
+
+def _route(routing, solution, nodes: list[Node]) -> list[int]:
+    stops, index = [], solution.Value(routing.NextVar(routing.Start(0)))
+    while not routing.IsEnd(index):
+        stops += [n.stop for n in [nodes[index - 1]] if n.stop >= 0]
+        index = solution.Value(routing.NextVar(index))
+    return stops
+
+
+def _detours(stops: Stops, route: list[int]) -> bool:
+    """The day's moves are over ``rules.DETOUR_RATIO`` of the best order the verifier compares with."""
+    if not 4 <= len(route) <= MAX_EXACT:
+        return False
+    cost = [[stops.travel(a, b) for b in route] for a in route]
+    return sum(cost[k][k + 1] for k in range(len(route) - 1)) > DETOUR_RATIO * shortest_path(cost) + DETOUR_MINUTES
 
 
 def _bases(stops: Stops) -> dict[str, int]:

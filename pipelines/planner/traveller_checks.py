@@ -1,21 +1,18 @@
 """The traveller's rules (issue 9): checks a plan must pass before a ✅ means a traveller would follow it.
 
 Each check returns zh-TW problems (empty = passed) and reads the rules from ``planner.rules``, the
-same numbers the planner uses. Full days, meals, one outing a day, no unasked early start, the
-day wishes, 「附近」 and opening hours.
+same numbers the planner uses: meals, one outing a day, no unasked early start, the day wishes,
+「附近」 and opening hours (how each day is used: ``day_checks``).
 """
 
 from __future__ import annotations
 
-from pipelines.core.models import DayPlan, FreeTime, ItineraryItem
+from pipelines.core.models import DayPlan, ItineraryItem
 from pipelines.planner.check_context import CheckContext, clock
 from pipelines.planner.rules import (
-    DEPARTURE_END,
     DINNER,
     FULL_DAY_END,
-    LATE_START_GAP,
     LUNCH,
-    MAX_GAP,
     area_key,
     day_end_for,
     day_window,
@@ -34,35 +31,6 @@ from pipelines.planner.rules import (
     to_minutes,
 )
 from pipelines.planner.travel import travel_minutes
-
-
-def day_use(ctx: CheckContext) -> list[str]:
-    """No stretch over MAX_GAP without a 自由活動/休息 block saying why; a full day runs to FULL_DAY_END."""
-    problems = []
-    start, _ = day_window(ctx.prefs)
-    for day in ctx.itinerary.days:
-        if not day.items:
-            if not any(b.reason for b in day.free):
-                problems.append(f"第 {day.day} 天沒有安排，也沒有說明原因")
-            continue
-        times = [(clock(i.start), clock(i.end), i) for i in day.items]
-        if any(b is None or e is None for b, e, _ in times):
-            continue
-        gaps = [(start, times[0][0] - times[0][2].travel_minutes, LATE_START_GAP)]
-        gaps += [(a[1], b[0] - b[2].travel_minutes, MAX_GAP) for a, b in zip(times, times[1:], strict=False)]
-        target = DEPARTURE_END if is_departure(day.day, ctx.days, ctx.prefs) else FULL_DAY_END
-        end = min(to_minutes(target), day_end_for(ctx.prefs, day.day, ctx.days))
-        gaps.append((times[-1][1], end, MAX_GAP // 2))
-        for begin, finish, allowed in gaps:
-            if finish - begin > allowed and not _covered(day.free, begin, finish, allowed):
-                problems.append(f"第 {day.day} 天 {to_hhmm(begin)}–{to_hhmm(finish)} 空著，沒有說明要做什麼")
-    return problems
-
-
-def _covered(blocks: list[FreeTime], begin: int, finish: int, allowed: int) -> bool:
-    spans = [(clock(b.start), clock(b.end)) for b in blocks if b.reason.strip()]
-    covered = sum(max(0, min(e, finish) - max(s, begin)) for s, e in spans if s is not None and e is not None)
-    return finish - begin - covered <= allowed
 
 
 def meals(ctx: CheckContext) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 from pipelines.core.models import Check, DayPlan, Itinerary, ItineraryItem, Preferences, Segment
+from pipelines.planner import day_checks as dc
 from pipelines.planner import traveller_checks as tc
 from pipelines.planner.check_context import CheckContext, clock
 from pipelines.planner.rules import (
@@ -48,6 +49,7 @@ class CheckName(StrEnum):
     WISHES = "每天的願望"
     NEAR = "都在附近"
     HOURS = "營業時間內"
+    ROUTE = "順路不繞路"
 
 
 def verify(
@@ -280,13 +282,14 @@ _RULES: dict[CheckName, Callable[[CheckContext], list[str]]] = {
     CheckName.SUNRISE: _sunrise,
     CheckName.MUST_INCLUDE: _must_include,
     CheckName.AVOID: _avoid,
-    CheckName.DAY_USE: tc.day_use,
+    CheckName.DAY_USE: dc.day_use,
     CheckName.MEALS: tc.meals,
     CheckName.OUTING: tc.outings,
     CheckName.EARLY: tc.early,
     CheckName.WISHES: tc.wishes,
     CheckName.NEAR: tc.nearness,
     CheckName.HOURS: tc.hours,
+    CheckName.ROUTE: dc.detours,
 }
 
 _DETAILS: dict[CheckName, Callable[[CheckContext, list[str]], str]] = {
@@ -306,7 +309,9 @@ _DETAILS: dict[CheckName, Callable[[CheckContext, list[str]], str]] = {
         )
     ),
     CheckName.AVOID: lambda c, p: f"行程中有要避開的：{_joined(p)}。" if p else _avoid_text(c),
-    CheckName.DAY_USE: _ok_or(lambda c: "每天從早玩到傍晚；超過 2 小時的空檔都寫了自由活動或休息的原因。"),
+    CheckName.DAY_USE: _ok_or(
+        lambda c: "每天從早玩到傍晚；超過 2 小時的空檔都寫了原因，而且附近沒有還放得進去的景點。"
+    ),
     CheckName.MEALS: _ok_or(lambda c: "餐廳都排在吃飯時間；有餐廳可排的整天都有午餐和晚餐（或夜市）。"),
     CheckName.OUTING: _ok_or(lambda c: "同一區（峽谷、離島、老城區）的景點排在同一天，不走回頭路。"),
     CheckName.EARLY: _ok_or(
@@ -321,4 +326,5 @@ _DETAILS: dict[CheckName, Callable[[CheckContext, list[str]], str]] = {
         )
     ),
     CheckName.HOURS: _ok_or(lambda c: "每一站都在營業（開放）時間內。"),
+    CheckName.ROUTE: _ok_or(lambda c: "每天的順序都順路，沒有為了吃飯或景點來回繞路。"),
 }
