@@ -233,12 +233,15 @@ def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Co
             v.flag("meal_time", f"第 {day.day} 天「{seg.place}」{item.start} 用餐")
     if not full:
         return
-    lunch_food = _food_in_reach(segs, corpus, used, LUNCH)
-    dinner_food = _food_in_reach(segs, corpus, used, DINNER)
+    lunch_food = _food_in_reach(_around(day, segs, LUNCH), corpus, used, LUNCH)
+    dinner_food = _food_in_reach(_around(day, segs, DINNER), corpus, used, DINNER)
     if not (lunch_food or dinner_food):
         return
     times = [(minutes(i.start), s) for i, s in zip(day.items, segs, strict=True) if is_meal_stop(s)]
-    lunch = any(minutes(LUNCH[0]) <= t <= minutes(LUNCH[1]) for t, _ in times)
+    lunch = any(minutes(LUNCH[0]) <= t <= minutes(LUNCH[1]) for t, _ in times) or any(
+        s.visit_minutes >= 300 and minutes(i.start) <= minutes("12:00") <= minutes(i.end) - 60
+        for i, s in zip(day.items, segs, strict=True)
+    )  # a day on the island, up the mountain: lunch is eaten there
     dinner = any(
         minutes(w[0]) <= t <= minutes(w[1])
         for t, s in times
@@ -250,6 +253,12 @@ def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Co
         v.flag("meals", f"第 {day.day} 天沒有午餐（「{lunch_food}」在附近）")
     if not dinner:
         v.flag("meals", f"第 {day.day} 天沒有晚餐（「{dinner_food}」在附近）")
+
+
+def _around(day: DayPlan, segs: list[Segment], meal: tuple[str, str]) -> list[Segment]:
+    """The day's stops within 90 minutes of the meal's window (where the traveller is at that meal)."""
+    first, last = minutes(meal[0]) - 90, minutes(meal[1]) + 90
+    return [s for i, s in zip(day.items, segs, strict=True) if minutes(i.start) <= last and minutes(i.end) >= first]
 
 
 def _food_in_reach(segs: list[Segment], corpus: Corpus, used: set, meal: tuple[str, str]) -> str:

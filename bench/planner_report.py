@@ -213,8 +213,9 @@ _RULES_TEXT = f"""## The bench's rules (independent of the planner)
 - Meals: on a full day, a food stop or night market of at least 30 min starting 11:00–13:45 (lunch) and
   17:00–20:00 (dinner; a night market until 21:00), whenever food the trip has not used (a restaurant, food
   street or night market of at most 2 h that is no sight of its own), open for that meal,
-  of the day's city lies within 10 km (same island); a meal with no such food counts as met in "meals per
-  full day". A restaurant (美食 only, 30–90 min) never starts outside 06:00–09:45, 11:00–13:30, 17:00–20:00.
+  of the day's city lies within 10 km (same island) of a stop the day holds within 90 min of that meal; a visit of 5 h or more across noon is the lunch; a
+  meal with no such food counts as met in "meals per full day". A restaurant (美食 only, 30–90 min) never
+  starts outside 06:00–09:45, 11:00–13:45, 17:00–20:00.
 - One area, one day: a gazetteer area whose planned stops (restaurants aside: a meal is not an outing) take
   ≤ {ONE_DAY_MINUTES} min (20 min between stops) is on one day.
 - Backtracking: a day travels (straight-line km, stop to stop) more than 1.3 x + 3 km the shortest order of

@@ -2,8 +2,8 @@
 
 - Outings (areas, single sights) go to the day ``outings.assign`` gives them; a day wish pins the best
   outing (or food stop) it asks for to its day; several cities keep one block of days each.
-- A sight no outing day took may still fill a day it is near (within ``FILL_MINUTES`` of that day's
-  outings) and, if it belongs to an area already on some day, only that day.
+- A sight no outing day took may still fill any day of its city (its travel decides whether it is worth
+  it) and, if it belongs to an area already on some day, only that area's days.
 - Food may go on any day it is near (within ``FOOD_MINUTES`` of the day's outings, or
   ``FOOD_FAR_MINUTES`` where nearer food is scarce), or any day of its city block when the day has no
   outing yet: a meal is not sightseeing, so a restaurant of an area may feed another day (the area
@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipelines.core.models import DayWish, Preferences
+from pipelines.core.text import city_sort_key
 from pipelines.planner.outings import Outing, assign, budgets, build, sights
-from pipelines.planner.rules import area_key, matches_place, norm
+from pipelines.planner.rules import MEAL_REACH_MINUTES, area_key, matches_place, norm
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, haversine_km
 
-FILL_MINUTES = 30  # an unplanned sight this close to a day's outings may fill that day
+FILL_MINUTES = 45  # an unplanned sight this close to a day's outings may fill that day
 FOOD_MINUTES = 20  # food this close to a day's outings may feed that day
-FOOD_FAR_MINUTES = 45  # ... or this close, when nearer food is scarce
+FOOD_FAR_MINUTES = MEAL_REACH_MINUTES  # ... or this close, when nearer food is scarce
 WISH_VALUE = 5_000  # what a day wish adds to the outing (or food) it pins
 ASSIGNED_VALUE = 1_000  # a sight of a day's outings is worth this much more on that day than a filler
 
@@ -87,22 +88,61 @@ def allocate(
         elif stop.outing in area_days:  # an area's leftover sights: on the area's days
             out.allowed[stop.n] = sorted(area_days[stop.outing])
         else:
-            out.allowed[stop.n] = [d for d in own if _near(stops, out, stop.n, d, FILL_MINUTES, empty_ok=False)]
+            out.allowed[stop.n] = [d for d in own if _near(stops, out, stop.n, d, FILL_MINUTES, empty_ok=True)]
     _feed(stops, out, days, city_days)
     return out
 
 
+def city_days(stops: Stops, days: int) -> dict[str, list[int]]:
+    """Several cities: each city gets consecutive days, north to south, in proportion to its hours of stops
+    (at least one), so the trip never goes back to a city it left; more cities than days share days, each
+    city on one (a day then moves on once, from one city to the next)."""
+    hours: dict[str, int] = {}
+    for stop in stops.items:
+        hours[stop.seg.city or ""] = hours.get(stop.seg.city or "", 0) + stop.seg.visit_minutes + 30
+    if len(hours) < 2:
+        return {}
+    cities = sorted(hours, key=city_sort_key)
+    total = sum(hours.values())
+    if len(cities) > days:
+        before = 0
+        out = {}
+        for c in cities:
+            out[c] = [min(days - 1, days * (2 * before + hours[c]) // (2 * total))]
+            before += hours[c]
+        return out
+    share = {c: max(1, days * hours[c] // total) for c in cities}
+    while sum(share.values()) > days:
+        share[max(cities, key=lambda c: (share[c], c))] -= 1
+    for c in sorted(cities, key=lambda c: -(days * hours[c] / total - share[c]))[: days - sum(share.values())]:
+        share[c] += 1
+    out, first = {}, 0
+    for c in cities:
+        out[c] = list(range(first, first + share[c]))
+        first += share[c]
+    return out
+
+
 def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[int]]) -> None:
-    """Food for each day: the places within ``FOOD_MINUTES`` of its outings, or within ``FOOD_FAR_MINUTES``
-    when that leaves fewer than two (a day of no outing yet: any of its city)."""
+    """Food for each day, lunch and dinner apart: the places for that meal within ``FOOD_MINUTES`` of its
+    outings, or within ``FOOD_FAR_MINUTES`` when there are none; a dinner, or else any of its city (a day
+    in the mountains has dinner back in town; its lunch is not worth a drive down and back up)."""
     food = [s for s in stops.items if (s.meal or s.market) and not out.allowed.get(s.n) and not s.must]
     for day in range(days):
         own = [s for s in food if day in (city_days.get(s.seg.city or "") or range(days))]
-        near = [s for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)]
-        if len(near) < 2:
-            near = [s for s in own if _near(stops, out, s.n, day, FOOD_FAR_MINUTES, empty_ok=True)]
-        for s in near:
-            out.allowed[s.n].append(day)
+        fed: set[int] = set()
+        for meal in ("lunch", "dinner"):
+            serving = [s for s in own if s.market if meal == "dinner"] + [
+                s for s in own if any(m == meal for m, _, _ in s.meals(0))
+            ]
+            for reach in (FOOD_MINUTES, FOOD_FAR_MINUTES) + ((None,) if meal == "dinner" else ()):
+                near = [s for s in serving if reach is None or _near(stops, out, s.n, day, reach, empty_ok=True)]
+                if near:
+                    fed |= {s.n for s in near}
+                    break
+        fed |= {s.n for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)}  # breakfasts too
+        for n in sorted(fed):
+            out.allowed[n].append(day)
 
 
 def _day(wish: DayWish, days: int) -> int | None:

@@ -18,14 +18,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipelines.planner.rules import LUNCH_MINUTES, NIGHT_EARLIEST, PACE_SCALE, is_food_street, pace_units, to_minutes
+from pipelines.planner.rules import (
+    LUNCH_MINUTES,
+    MEAL_INSIDE_MINUTES,
+    NIGHT_EARLIEST,
+    PACE_SCALE,
+    is_food_street,
+    pace_units,
+    to_minutes,
+)
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, path_order
 
 TRAVEL_COST = 3  # per minute between outings of a day
 SHORT_COST = 3  # per minute a day's sights fall short of its hours: an empty afternoon is worse than a drive
 THIN_SHARE, THIN_COST = 60, 6  # and more per minute below this share of them, so thin days even out
-MEAL_INSIDE_MINUTES = 300  # a visit this long has lunch inside it (小琉球's day on the island)
 TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 
 
@@ -113,14 +120,19 @@ def assign(
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     days = len(budget)
-    size = len(outings) + 1
+    count = len(outings)
+    size = count + days + 1  # depot, outings, one mandatory day-opener per day (see below)
     manager = pywrapcp.RoutingIndexManager(size, days, 0)
     routing = pywrapcp.RoutingModel(manager)
-    moves = [[0 if not i or not j or i == j else travel(outings[i - 1], outings[j - 1]) for j in range(size)]
+
+    def real(i: int) -> bool:
+        return 0 < i <= count
+
+    moves = [[travel(outings[i - 1], outings[j - 1]) if real(i) and real(j) and i != j else 0 for j in range(size)]
              for i in range(size)]  # fmt: skip
     arc = routing.RegisterTransitMatrix([[TRAVEL_COST * m for m in row] for row in moves])
     routing.SetArcCostEvaluatorOfAllVehicles(arc)
-    service = [0] + [o.minutes if not o.night else 0 for o in outings]
+    service = [o.minutes if real(i) and not outings[i - 1].night else 0 for i, o in _indexed(outings, size)]
     timed = routing.RegisterTransitMatrix(
         [[service[i] + (moves[i][j] if service[i] and service[j] else 0) for j in range(size)] for i in range(size)]
     )
@@ -128,12 +140,15 @@ def assign(
     routing.AddDimensionWithVehicleCapacity(timed, 0, list(budget), True, "thin")  # the same hours, a 2nd bound
     time, thin = routing.GetDimensionOrDie("time"), routing.GetDimensionOrDie("thin")
     for v, hours in enumerate(budget):
-        routing.SetVehicleUsedWhenEmpty(True, v)  # an empty day is charged its short hours too
         time.SetCumulVarSoftLowerBound(routing.End(v), hours, SHORT_COST)
         thin.SetCumulVarSoftLowerBound(routing.End(v), hours * THIN_SHARE // 100, THIN_COST)
-    _count(routing, [0] + [o.units for o in outings], [PACE_SCALE * cap] * days, "pace")
-    _count(routing, [0] + [int(o.night) for o in outings], [1] * days, "night")
-    _count(routing, [0] + [int(o.sunrise) for o in outings], [1] * days, "sunrise")
+        # OR-Tools' insertion heuristics price an empty route at nothing, so the first outing of a day would
+        # be charged all its short hours: a mandatory opener node keeps every day in use from the start
+        routing.NextVar(routing.Start(v)).SetValues([manager.NodeToIndex(count + 1 + v)])  # first, so it
+        # never sits between two outings and hides the move from one to the other
+    _count(routing, [o.units if real(i) else 0 for i, o in _indexed(outings, size)], PACE_SCALE * cap, days, "pace")
+    _count(routing, [int(real(i) and o.night) for i, o in _indexed(outings, size)], 1, days, "night")
+    _count(routing, [int(real(i) and o.sunrise) for i, o in _indexed(outings, size)], 1, days, "sunrise")
     for k, outing in enumerate(outings):
         index = manager.NodeToIndex(k + 1)
         if allowed[k] is not None:
@@ -144,20 +159,26 @@ def assign(
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     params.time_limit.FromMilliseconds(TIME_LIMIT_MS)
     solution = routing.SolveWithParameters(params)
-    day: list[int | None] = [None] * len(outings)
+    day: list[int | None] = [None] * count
     if solution is None:
         return day
     for v in range(days):
         index = solution.Value(routing.NextVar(routing.Start(v)))
         while not routing.IsEnd(index):
-            day[manager.IndexToNode(index) - 1] = v
+            if real(node := manager.IndexToNode(index)):
+                day[node - 1] = v
             index = solution.Value(routing.NextVar(index))
     return day
 
 
-def _count(routing, vector: list[int], caps: list[int], name: str) -> None:
+def _indexed(outings: Sequence[Outing], size: int):
+    """(node, outing or None) for every routing node: the depot and the day-openers have no outing."""
+    return [(i, outings[i - 1] if 0 < i <= len(outings) else None) for i in range(size)]
+
+
+def _count(routing, vector: list[int], cap: int, days: int, name: str) -> None:
     index = routing.RegisterUnaryTransitVector(vector)
-    routing.AddDimensionWithVehicleCapacity(index, 0, caps, True, name)
+    routing.AddDimensionWithVehicleCapacity(index, 0, [cap] * days, True, name)
 
 
 def night_fits(day_end: int) -> bool:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pipelines.core.errors import PlanningError
 from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, Preferences, Segment
-from pipelines.core.text import city_sort_key
-from pipelines.planner.allocate import allocate
+from pipelines.planner.allocate import allocate, city_days
 from pipelines.planner.notes import day_notes, left_out_notes, must_notes
 from pipelines.planner.rules import (
     DEPARTURE_END,
@@ -31,7 +31,9 @@ from pipelines.planner.rules import (
     FULL_DAY_END,
     LUNCH_MINUTES,
     SIGHTS_END,
+    day_end_for,
     day_window,
+    eats_inside,
     is_departure,
     is_food_street,
     join_cities,
@@ -57,49 +59,29 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     _validate(segments, days, prefs)
     selection = Selection.build(segments, prefs)
     start, _ = day_window(prefs)
-    ends = [plan_end(prefs, d, days) for d in range(1, days + 1)]
+    ends = [day_end_for(prefs, d, days) for d in range(1, days + 1)]
     for stop in selection.stops:
         if not stop.meal and stop.window(start, max(ends)) is None and not stop.meals(start):
             selection.leave_out(stop, "alone")
     stops = Stops([s for s in selection.stops], prefs)
-    usable = Stops([s for s in selection.stops if s.seg.segment_id not in selection.reasons], prefs)
+    kept = [s for s in selection.stops if s.seg.segment_id not in selection.reasons]
+    usable = Stops([replace(s, n=k) for k, s in enumerate(kept)], prefs)  # the solvers count from 0
     departs = [is_departure(d, days, prefs) for d in range(1, days + 1)]
     fills = [to_minutes(DEPARTURE_END if dep else FULL_DAY_END) for dep in departs]
     sight_ends = [
         min(e, to_minutes(DEPARTURE_SIGHTS_END if dep else SIGHTS_END)) for e, dep in zip(ends, departs, strict=True)
     ]
+    homeward = [plan_end(prefs, d, days) for d in range(1, days + 1)]  # the last day ends early, unless a must-see
     blocks = city_days(usable, days)
     cap = stop_cap(prefs)
     alloc = allocate(usable, prefs, days, start, sight_ends, LUNCH_MINUTES, cap, blocks)
-    routes = solve(usable, ends, fills, prefs, cap, alloc.allowed, alloc.bonus)
-    routes = [DayRoute(tuple((usable[n].n, m, t) for n, m, t in r.visits)) for r in routes]
+    routes = solve(usable, ends, fills, prefs, cap, alloc.allowed, alloc.bonus, homeward)
+    routes = [DayRoute(tuple((kept[n].n, m, t) for n, m, t in r.visits)) for r in routes]
     itinerary = _itinerary(routes, stops, days, prefs, selection)
     itinerary.checks = verify(itinerary, segments, days, prefs)
     itinerary.notes += must_notes(prefs, segments, selection, itinerary)
     itinerary.notes += [f"未通過「{c.name}」：{c.detail}" for c in itinerary.checks if not c.passed]
     return itinerary
-
-
-def city_days(stops: Stops, days: int) -> dict[str, list[int]]:
-    """Several cities and enough days: each city gets consecutive days (north to south, in proportion to its
-    hours of stops, at least one), so the trip never goes back to a city it left."""
-    hours: dict[str, int] = {}
-    for stop in stops.items:
-        hours[stop.seg.city or ""] = hours.get(stop.seg.city or "", 0) + stop.seg.visit_minutes + 30
-    if not 1 < len(hours) <= days:
-        return {}
-    cities = sorted(hours, key=city_sort_key)
-    total = sum(hours.values())
-    share = {c: max(1, days * hours[c] // total) for c in cities}
-    while sum(share.values()) > days:
-        share[max(cities, key=lambda c: (share[c], c))] -= 1
-    for c in sorted(cities, key=lambda c: -(days * hours[c] / total - share[c]))[: days - sum(share.values())]:
-        share[c] += 1
-    out, first = {}, 0
-    for c in cities:
-        out[c] = list(range(first, first + share[c]))
-        first += share[c]
-    return out
 
 
 def _validate(segments: Sequence[Segment], days: int, prefs: Preferences) -> None:
@@ -120,7 +102,7 @@ def _itinerary(routes: list[DayRoute], stops: Stops, days: int, prefs: Preferenc
     prev: int | None = None
     for number, route in enumerate(routes, start=1):
         date = prefs.start_date + dt.timedelta(days=number - 1) if prefs.start_date else None
-        end = plan_end(prefs, number, days)
+        end = day_end_for(prefs, number, days)
         visits, dropped = time_day(route, stops, start, end, prev, musts)
         planned |= {v.stop for v in visits}
         cap_full = paced_stops((stops[v.stop].seg, v.start) for v in visits) >= stop_cap(prefs)
@@ -156,6 +138,8 @@ def _item(v: Visit, stops: Stops) -> ItineraryItem:
         note = "看日出（前一晚住附近）"
     elif is_food_street(stop.seg) and not v.meal:
         note = ""  # a food street walked between meals: a sight, not a second lunch
+    elif eats_inside(stop.seg, v.start):
+        note = "含午餐"  # a day on the island, up the mountain: lunch is eaten there
     else:
         note = meal_label(stop.seg, v.start)
     return ItineraryItem(

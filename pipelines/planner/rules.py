@@ -48,6 +48,9 @@ FOOD_TAGS = frozenset({"美食", "小吃"})
 SNACK_TAGS = frozenset({"甜點", "咖啡"})
 SCENIC_TAGS = frozenset({"景觀", "夜景", "自然"})  # a place with these is a sight, whatever food it sells
 MEAL_MAX_MINUTES = 90  # a food place this short is a meal (eaten at meal times), not a sight
+MEAL_REACH_MINUTES = 45  # food this far from a day's stops is in reach for its meals (planner and verifier)
+MEAL_AROUND_MINUTES = 90  # ... from the stops this close to the meal's window (lunch from the morning's stops)
+MEAL_INSIDE_MINUTES = 300  # a visit this long has a meal inside it (小琉球's day on the island, 阿里山)
 MEAL_MIN_MINUTES = 30  # ... and at least this long: a 20-minute tea egg or bun is a snack, not a dinner
 QUICK_STOP_MINUTES = 30  # a stop this short (a photo stop, a snack) counts half against the pace cap
 AREA_STOP_MINUTES = 120  # a stop of an area counts by its length against the pace cap: two hours, one stop
@@ -294,6 +297,13 @@ def free_meal_slot(seg: Segment, start: int) -> str:
     if any(m == "breakfast" and start <= last for m, _, last in meal_slots(seg, 0)):
         return "breakfast"
     return meal_window(start)
+
+
+def eats_inside(seg: Segment, start: int, meal: tuple[str, str, str] = LUNCH) -> bool:
+    """A visit of ``MEAL_INSIDE_MINUTES`` or more across the meal's ideal hour (a day on 小琉球, up 阿里山): the
+    traveller eats there, so the day has that meal."""
+    ideal = to_minutes(meal[1])
+    return seg.visit_minutes >= MEAL_INSIDE_MINUTES and start <= ideal and start + seg.visit_minutes >= ideal + 60
 
 
 def meal_window(start: int) -> str:

@@ -18,6 +18,7 @@ from pipelines.planner.rules import (
     FULL_DAY_END,
     LATE_START_GAP,
     MAX_GAP,
+    day_end_for,
     entry_minutes,
     is_departure,
     opening,
@@ -82,7 +83,7 @@ def time_day(
     for n, meal, planned in route.visits:
         stop = stops[n]
         if not visits and stop.kind == "sunrise":
-            clock = min(clock, planned)  # the sunrise the traveller asked for opens the day at dawn
+            clock = min(clock, _window(stops, n, meal, start, end, planned)[0])  # the sunrise asked for: at dawn
         if prev is None:
             travel = 0
         elif not visits:
@@ -129,8 +130,10 @@ def free_time(
 ) -> list[FreeTime]:
     """Blocks for every stretch over MAX_GAP in a day of (place, start, end, travel) stays: between stops and
     after the last one on a day that should run longer; and a morning over LATE_START_GAP before the first."""
+    latest = day_end_for(prefs, day, days)
     if not stays:
-        return [FreeTime(start=to_hhmm(start), end=FULL_DAY_END, label="自由活動", reason=_EMPTY)]
+        end = to_hhmm(min(to_minutes(FULL_DAY_END), latest))
+        return [FreeTime(start=to_hhmm(start), end=end, label="自由活動", reason=_EMPTY)]
     blocks: list[FreeTime] = []
     place, begin, _, travel = stays[0]
     if begin - travel - start > LATE_START_GAP:
@@ -138,7 +141,7 @@ def free_time(
     for (_, _, end, _), (place, begin, _, travel) in zip(stays, stays[1:], strict=False):
         if begin - travel - end > MAX_GAP:
             blocks.append(_block(end, begin - travel, place, cap_full, before=True))
-    target = to_minutes(DEPARTURE_END if is_departure(day, days, prefs) else FULL_DAY_END)
+    target = min(to_minutes(DEPARTURE_END if is_departure(day, days, prefs) else FULL_DAY_END), latest)
     last = stays[-1][2]
     if target - last > MAX_GAP // 2:
         blocks.append(_block(last, target, "", cap_full, before=False))
@@ -152,7 +155,8 @@ def _block(begin: int, finish: int, place: str, cap_full: bool, before: bool, mo
     if morning:
         label, reason = "休息", f"這天的行程從「{place}」開始，早上可以睡晚一點、在旅館附近慢慢吃早餐"
     elif cap_full:
-        label, reason = "休息", "這天的景點數已到節奏上限，留一段時間休息、慢慢逛"
+        then = f"，再去「{place}」" if before and place else ""
+        label, reason = "休息", f"這天的景點數已到節奏上限，留一段時間休息、慢慢逛{then}"
     elif before and place:
         label, reason = "休息", f"等「{place}」的時段，可以回旅館休息或在附近自由逛逛"
     else:

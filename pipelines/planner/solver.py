@@ -1,25 +1,17 @@
-"""Level 2 of the trip solver: each day as a routing problem with time windows (OR-Tools).
+"""Level 2 of the trip solver: each day's stops, order and times, one routing model a day (``day_model``).
 
-The outing plan (``allocate``) says which stops each day may hold. A day is one vehicle on an open
-route from the lodging (where the day before ended): its outings' sights are worth their value plus
-``allocate.ASSIGNED_VALUE``, nearby sights no day took may fill it, and food near it feeds it. A
-meal place is one node per meal it can be (breakfast, lunch, dinner), at most one of them used; a
-food street (十分老街) is a sight and may be the lunch or the dinner too. Time windows come from
-opening hours, the stop's kind (night places from 17:30, sunrise spots at dawn only when asked) and
-the meal times; a sunset spot prefers the late afternoon, before dinner. Dimensions count the stops
-under the pace cap and the meals: at most one breakfast, lunch and dinner (a night market is a
-dinner), and a day without its lunch or dinner pays ``MISSING_MEAL_COST``, so a day eats whenever
-food is in reach. Travel and waiting (a slow morning too) cost per minute, so does a day ending before its
-full-day end: days fill with stops worth their travel, from the morning, without idle gaps; and each
-move into or out of an area costs ``AREA_MOVE_COST``, so a day does an area in one go instead of
-leaving it for lunch in town and coming back.
+The outing plan (``allocate``) says which stops each day may hold: its outings' sights (worth their
+value plus ``allocate.ASSIGNED_VALUE``), sights no day took (fillers) and the food near it. Days are
+solved one by one in travel order (``allocate`` orders them), each from where the day before ended
+and taking its stops out of the pool: small problems, solved in milliseconds.
 
-Days are solved one by one in travel order (``allocate`` orders them), each from where the day
-before ended and taking its stops out of the pool: small problems, solved in milliseconds.
-Deterministic: parallel cheapest insertion, then greedy descent to a local optimum, stopping by
-itself; a day that zig-zags (the verifier's ``順路不繞路``) gets ``POLISH_SOLUTIONS`` steps of guided local
-search. Both stop by a count, never by the clock (the time limit is only a safety bound for a loaded
-machine), so the same input gives the same plan.
+Search: parallel cheapest insertion, then greedy descent to a local optimum. Greedy descent can get
+stuck on an order that leaves no time for a meal the day has food for (a museum across lunch), or on
+a zig-zag the verifier's 順路不繞路 would fail (lunch in town between two stops of an area); such a
+day is searched again from a meal-first start (the same model with meals worth far more, whose
+solution then seeds greedy descent on the real model) and, for a zig-zag, ``POLISH_SOLUTIONS`` steps
+of guided local search. Everything stops by itself or by a count, never by the clock (the time limit
+is only a safety bound for a loaded machine), so the same input gives the same plan.
 """
 
 from __future__ import annotations
@@ -29,42 +21,16 @@ from dataclasses import dataclass
 
 from pipelines.core.models import Preferences
 from pipelines.planner.day_checks import MAX_EXACT, shortest_path
-from pipelines.planner.rules import (
-    DETOUR_MINUTES,
-    DETOUR_RATIO,
-    DUSK,
-    PACE_SCALE,
-    SOFT_EARLIEST,
-    SUNRISE_START,
-    day_window,
-    entry_minutes,
-    is_gentle,
-    pace_units,
-    to_minutes,
-)
+from pipelines.planner.day_model import DayAsk, DayModel, build, is_dinner, lunch_node
+from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, haversine_km
 
-TRAVEL_COST = 3  # per minute on the road
-WAIT_COST = 2  # per minute waiting for a stop's time: idling is as bad as driving
-LODGING_COST = 1  # per minute between the lodging (``_bases``) and a day's first and last stop
-SHORT_DAY_COST = 1  # per minute a day ends before its full-day end (``rules.FULL_DAY_END``)
-EVENING_COST = 1  # per minute an evening spot (a sunset) starts before ``rules.SOFT_EARLIEST`` or after ``DUSK``
-BREAKFAST_COST = 300  # a meal place as breakfast (the lodging serves one): only when nothing better fits
-AREA_MOVE_COST = 250  # each move into or out of an area (an old town, a gorge): in one go is two, coming back four
-MISSING_MEAL_COST = 1_000  # a day without a lunch, or without a dinner (constant when no food is in reach)
+MEAL_FIRST = False
 FOOD_PER_DAY = 8  # the food places nearest a day's outings that it may choose from
-TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
+MEAL_FIRST_VALUE = 20_000  # what a meal is worth in the meal-first restart
 POLISH_SOLUTIONS = 30  # guided local search steps for a day that zig-zags (a solution count: deterministic)
-HORIZON = 24 * 60
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    stop: int  # index into Stops
-    meal: str  # "", "breakfast", "lunch", "dinner"
-    first: int
-    last: int
+TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +38,6 @@ class DayRoute:
     """One solved day: (stop index, meal role, start minute) in visiting order."""
 
     visits: tuple[tuple[int, str, int], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DayAsk:
-    """What one day is solved for: its latest end, the time it should run to, and its candidates."""
-
-    end: int
-    fill: int
-    members: list[int]
 
 
 def solve(
@@ -91,10 +48,12 @@ def solve(
     cap: int,
     allowed: dict[int, list[int]],
     bonus: dict[int, int],
+    homeward: Sequence[int] | None = None,
 ) -> list[DayRoute]:
     """Each day's route, in day order; ``ends``/``fills`` are each day's latest end and the time it should
     run to, ``allowed[stop]`` the days a stop may go on (a stop in none is left out), ``bonus[stop]`` its
-    worth beyond its value."""
+    worth beyond its value; ``homeward`` the time each day should be over by (the last day of a trip: the
+    traveller goes home), passed only at ``day_model.HOMEWARD_COST`` a minute, so a must-see still fits."""
     days = len(ends)
     food = {n for n in allowed if stops[n].meal or stops[n].market}
     bases = _bases(stops)
@@ -109,7 +68,10 @@ def solve(
         if not members:
             continue
         base = last if last is not None else bases[stops[(anchors or members)[0]].seg.city or ""]
-        ask = DayAsk(ends[day], fills[day], members)
+        later = sum(1 for n in food if n not in used and any(d > day for d in allowed[n]))
+        spare = later - 2 * (days - day - 1) > len(meals)  # a breakfast only from food later days can spare
+        soft = (homeward or ends)[day]
+        ask = DayAsk(ends[day], fills[day], members, breakfast=spare, home=soft if soft < ends[day] else None)
         routes[day] = _solve_day(stops, ask, prefs, cap, bonus, base, moved=last is not None)
         used |= {n for n, _, _ in routes[day].visits}
         last = routes[day].visits[-1][0] if routes[day].visits else last
@@ -121,97 +83,73 @@ def _reach(stops: Stops, n: int, anchors: list[int]) -> int:
 
 
 def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: dict[int, int], base: int, moved: bool):
-    """One day from the lodging at ``base`` (where the day before ended, when ``moved``: a first stop far
-    from it is a morning transfer, as ``schedule.time_day`` counts it).
+    from ortools.constraint_solver import routing_enums_pb2
 
-    Node 1 is the mandatory set-off from the lodging, first on the route: OR-Tools' insertion heuristics
-    price an empty route at nothing, so a day with only one stop (a night market) would never get it and
-    its missing dinner; with the set-off always there, every insertion is priced like any other."""
+    model = build(stops, ask, prefs, cap, bonus, base, moved)
+    if model is None:
+        return DayRoute(())
+    solution = model.routing.SolveWithParameters(_params())
+    if solution is None:
+        return DayRoute(())
+    if MEAL_FIRST and _hungry(model, solution, stops):
+        boost = {**bonus, **{n.stop: bonus.get(n.stop, 0) + MEAL_FIRST_VALUE for n in model.nodes if _eats(n, stops)}}
+        first = build(stops, ask, prefs, cap, boost, base, moved)
+        seed = first.routing.SolveWithParameters(_params()) if first is not None else None
+        if seed is not None:
+            start = model.routing.ReadAssignmentFromRoutes([[1, *_indices(first, seed)]], True)
+            better = model.routing.SolveFromAssignmentWithParameters(start, _params()) if start else None
+            solution = (
+                better if better is not None and better.ObjectiveValue() < solution.ObjectiveValue() else solution
+            )
+    if _detours(stops, [model.nodes[i - 1].stop for i in _indices(model, solution)]):
+        params = _params()
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        params.solution_limit = POLISH_SOLUTIONS
+        solution = _best(solution, model.routing.SolveFromAssignmentWithParameters(solution, params))
+    visits = []
+    for i in _indices(model, solution):
+        node = model.nodes[i - 1]
+        visits.append((node.stop, node.meal, solution.Value(model.time.CumulVar(model.manager.NodeToIndex(i)))))
+    return DayRoute(tuple(visits))
+
+
+def _best(solution, other):
+    return other if other is not None and other.ObjectiveValue() < solution.ObjectiveValue() else solution
+
+
+def _params():
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-    start, _ = day_window(prefs)
-    nodes = _nodes(stops, ask.members, start, ask.end)
-    if not nodes:
-        return DayRoute(())
-    dawn = to_minutes(SUNRISE_START) if any(stops[n.stop].kind == "sunrise" for n in nodes) else start
-    nodes = [Node(-1, "", dawn, start), *nodes]  # the set-off (never a stop: index -1 is skipped)
-    size = len(nodes) + 1
-    manager = pywrapcp.RoutingIndexManager(size, 1, 0)
-    routing = pywrapcp.RoutingModel(manager)
-    gentle = is_gentle(prefs)
-    real = [0, 0] + [1] * (size - 2)  # the depot and the set-off are not places
-    service = [0, 0] + [stops[n.stop].seg.visit_minutes for n in nodes[1:]]
-    home = [0, 0] + [stops.travel(base, n.stop) // 2 for n in nodes[1:]]
-    entry = [0, 0] + [_entry(stops, base, n.stop, gentle) if moved else 0 for n in nodes[1:]]  # the boat to 七美
-    extra = [0, 0] + [BREAKFAST_COST if n.meal == "breakfast" else 0 for n in nodes[1:]]
-    area = ["", ""] + [stops[n.stop].outing for n in nodes[1:]]
-
-    def move(i: int, j: int) -> int:
-        if real[i] and real[j]:
-            return stops.travel(nodes[i - 1].stop, nodes[j - 1].stop)
-        return entry[j] if i == 1 else 0
-
-    travel = [[move(i, j) for j in range(size)] for i in range(size)]
-    cost = [
-        [TRAVEL_COST * travel[i][j] + LODGING_COST * (home[j] if i == 1 else home[i] if not j else 0) + extra[j]
-         + (AREA_MOVE_COST * ((area[i] != "") + (area[j] != "")) if real[i] and real[j] and area[i] != area[j] else 0)
-         for j in range(size)]
-        for i in range(size)
-    ]  # fmt: skip
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost))
-    timed = routing.RegisterTransitMatrix([[service[i] + travel[i][j] for j in range(size)] for i in range(size)])
-    routing.AddDimension(timed, HORIZON, HORIZON, False, "time")
-    time = routing.GetDimensionOrDie("time")
-    time.SetSlackCostCoefficientForAllVehicles(WAIT_COST)
-    evening, dusk = to_minutes(SOFT_EARLIEST["evening"]), to_minutes(DUSK)
-    for i, node in enumerate(nodes, start=1):
-        index = manager.NodeToIndex(i)
-        time.CumulVar(index).SetRange(node.first, node.last)
-        if real[i] and not node.meal and stops[node.stop].kind == "evening" and node.last >= evening:
-            time.SetCumulVarSoftLowerBound(index, evening, EVENING_COST)  # a sunset spot late in the afternoon,
-            time.SetCumulVarSoftUpperBound(index, dusk, EVENING_COST)  # ... but before dinner, not after dark
-    routing.NextVar(routing.Start(0)).SetValues([manager.NodeToIndex(1)])  # set off first
-    time.CumulVar(routing.End(0)).SetMax(ask.end)
-    time.SetCumulVarSoftLowerBound(routing.End(0), min(ask.end, ask.fill), SHORT_DAY_COST)
-    _counter(routing, nodes, "paced", PACE_SCALE * cap, lambda n: _pace_units(stops, n))
-    _counter(routing, nodes, "breakfast", 1, lambda n: int(n.meal == "breakfast"))
-    for meal in (_counter(routing, nodes, "lunch", 1, lambda n: int(n.meal == "lunch")),
-                 _counter(routing, nodes, "dinner", 1, lambda n: int(_is_dinner(stops, n)))):  # fmt: skip
-        meal.SetCumulVarSoftLowerBound(routing.End(0), 1, MISSING_MEAL_COST)  # a day without it pays
-    by_stop: dict[int, list[int]] = {}
-    for i, node in enumerate(nodes[1:], start=2):
-        by_stop.setdefault(node.stop, []).append(manager.NodeToIndex(i))
-    for s, indices in by_stop.items():
-        routing.AddDisjunction(indices, stops[s].value + bonus.get(s, 0), 1)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     params.time_limit.FromMilliseconds(TIME_LIMIT_MS)
-    solution = routing.SolveWithParameters(params)
-    if solution is None:
-        return DayRoute(())
-    if _detours(stops, _route(routing, solution, nodes)):  # greedy descent stuck on a zig-zag (lunch in town)
-        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        params.solution_limit = POLISH_SOLUTIONS
-        better = routing.SolveFromAssignmentWithParameters(solution, params)
-        if better is not None and better.ObjectiveValue() < solution.ObjectiveValue():
-            solution = better
-    visits = []
-    index = solution.Value(routing.NextVar(routing.Start(0)))
-    while not routing.IsEnd(index):
-        node = nodes[manager.IndexToNode(index) - 1]
-        if node.stop >= 0:
-            visits.append((node.stop, node.meal, solution.Value(time.CumulVar(index))))
-        index = solution.Value(routing.NextVar(index))
-    return DayRoute(tuple(visits))
+    return params
 
 
-def _route(routing, solution, nodes: list[Node]) -> list[int]:
-    stops, index = [], solution.Value(routing.NextVar(routing.Start(0)))
-    while not routing.IsEnd(index):
-        stops += [n.stop for n in [nodes[index - 1]] if n.stop >= 0]
-        index = solution.Value(routing.NextVar(index))
-    return stops
+def _indices(model: DayModel, solution) -> list[int]:
+    """The route's node numbers (1-based into ``model.nodes``), the set-off left out."""
+    out, index = [], solution.Value(model.routing.NextVar(model.routing.Start(0)))
+    while not model.routing.IsEnd(index):
+        node = model.manager.IndexToNode(index)
+        if model.nodes[node - 1].stop >= 0:
+            out.append(node)
+        index = solution.Value(model.routing.NextVar(index))
+    return out
+
+
+def _eats(node, stops: Stops) -> bool:
+    return node.stop >= 0 and (node.meal in ("lunch", "dinner") or is_dinner(stops, node))
+
+
+def _hungry(model: DayModel, solution, stops: Stops) -> bool:
+    """The day misses a lunch or a dinner it has a node for."""
+    had = {model.nodes[i - 1].meal for i in _indices(model, solution)}
+    had |= {"dinner" for i in _indices(model, solution) if is_dinner(stops, model.nodes[i - 1])}
+    had |= {"lunch" for i in _indices(model, solution) if lunch_node(stops, model.nodes[i - 1])}
+    offered = {n.meal for n in model.nodes if n.meal in ("lunch", "dinner")}
+    offered |= {"dinner" for n in model.nodes if is_dinner(stops, n)}
+    return bool(offered - had)
 
 
 def _detours(stops: Stops, route: list[int]) -> bool:
@@ -230,38 +168,3 @@ def _bases(stops: Stops) -> dict[str, int]:
         centre = Point(sum(s.point.lat for s in mine) / len(mine), sum(s.point.lon for s in mine) / len(mine))
         out[city] = min(mine, key=lambda s: (haversine_km(centre, s.point), s.n)).n
     return out
-
-
-def _entry(stops: Stops, base: int, n: int, gentle: bool) -> int:
-    """The morning move from the lodging to a first stop beyond its surroundings (``rules.entry_minutes``)."""
-    return entry_minutes(stops[base].point, stops[n].point, stops[n].kind, gentle)
-
-
-def _nodes(stops: Stops, members: list[int], start: int, end: int) -> list[Node]:
-    nodes = []
-    for n in members:
-        stop = stops[n]
-        nodes += [Node(n, meal, first, last) for meal, first, last in stop.meals(start) if last <= end]
-        if stop.meal:
-            continue
-        window = stop.window(start, end)  # a sight (a food street is one too, between meals)
-        if window:
-            nodes.append(Node(n, "", *window))
-    return nodes
-
-
-def _pace_units(stops: Stops, node: Node) -> int:
-    """Units against the cap (``rules.paced_stops``): meals and a night-market dinner are free."""
-    if node.stop < 0 or node.meal or _is_dinner(stops, node):
-        return 0
-    return pace_units(stops[node.stop].seg)
-
-
-def _is_dinner(stops: Stops, node: Node) -> bool:
-    return node.meal == "dinner" or (node.stop >= 0 and stops[node.stop].market)
-
-
-def _counter(routing, nodes: list[Node], name: str, cap: int, count):
-    index = routing.RegisterUnaryTransitVector([0] + [count(n) for n in nodes])
-    routing.AddDimensionWithVehicleCapacity(index, 0, [cap], True, name)
-    return routing.GetDimensionOrDie(name)

@@ -13,9 +13,12 @@ from pipelines.planner.rules import (
     DINNER,
     FULL_DAY_END,
     LUNCH,
+    MEAL_AROUND_MINUTES,
+    MEAL_REACH_MINUTES,
     area_key,
     day_end_for,
     day_window,
+    eats_inside,
     free_meal_slot,
     is_departure,
     is_meal,
@@ -44,7 +47,7 @@ def meals(ctx: CheckContext) -> list[str]:
             if seg is None or start is None:
                 continue
             slot = free_meal_slot(seg, start)
-            slots.add(slot)
+            slots |= {slot} | {m for m, w in (("lunch", LUNCH), ("dinner", DINNER)) if eats_inside(seg, start, w)}
             if is_meal(seg) and not slot:
                 problems.append(f"第 {day.day} 天「{item.place}」{item.start} 用餐，不是吃飯時間")
         if not day.items:
@@ -70,15 +73,29 @@ def _covers(ctx: CheckContext, day: DayPlan, window: tuple[str, str, str]) -> bo
 
 
 def _food_left(ctx: CheckContext, day: DayPlan, planned: set[str], meal: str) -> str:
-    cities = {i.city for i in day.items}
+    """Unplanned food for that meal within ``MEAL_REACH_MINUTES`` of a stop the day holds around that meal
+    (a gorge day's lunch is not in town because its dinner is)."""
     start, _ = day_window(ctx.prefs)
+    window = LUNCH if meal == "lunch" else DINNER
+    first, last = to_minutes(window[0]) - MEAL_AROUND_MINUTES, to_minutes(window[2]) + MEAL_AROUND_MINUTES
+    here = [
+        p
+        for i in day.items
+        if (p := ctx.points.get(i.segment_id)) is not None
+        and (b := clock(i.start)) is not None
+        and (e := clock(i.end)) is not None
+        and b <= last
+        and e >= first
+    ]
     for seg in ctx.segments.values():
-        if seg.segment_id in planned or seg.city not in cities or not seg.place:
+        if seg.segment_id in planned or not seg.place or seg.segment_id not in ctx.points:
             continue
         if any(m == meal for m, _, _ in meal_slots(seg, start)) or (meal == "dinner" and is_night_market(seg)):
             if any(norm(seg.place) == norm(i.place) for _, i in ctx.items()):
                 continue
-            return f"「{seg.place}」"
+            there = ctx.points[seg.segment_id]
+            if any(travel_minutes(p, there, ctx.gentle) <= MEAL_REACH_MINUTES for p in here):
+                return f"「{seg.place}」"
     return ""
 
 

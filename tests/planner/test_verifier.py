@@ -109,7 +109,7 @@ def test_window_check_uses_the_earlier_end_with_kids():
 def test_timeline_check_fails_on_overlap_short_travel_short_visit_or_unknown_segment():
     bad = good()
     bad.days[1].items[-1] = item("garden", "11:20", "13:20", 25)
-    _fails(bad, CheckName.TIMELINE, "上一站 11:30 結束、到達要 11:55")
+    _fails(bad, CheckName.TIMELINE, "上一站 12:30 結束、到達要 12:55")
     bad = good()
     bad.days[0].items[1] = item("chicken", "13:00", "13:30", 10)  # 阿里山 → 嘉義市 in 10 minutes
     _fails(bad, CheckName.TIMELINE, "估計需")
