@@ -13,22 +13,25 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from pipelines.agent.offline_answer import (
     follow_up_hints,
     pace_word,
+    problem_notes,
     render_plain,
     render_plan,
     render_search,
     trip_length,
     where,
 )
+from pipelines.agent.offline_edits import excluded
 from pipelines.agent.offline_followups import EDITS, FollowUps, removes_stop
 from pipelines.agent.prompts import Prompts
 from pipelines.core.citations import Citations
 from pipelines.core.events import ToolFinished, ToolStarted
 from pipelines.core.models import Itinerary, Preferences, Segment, SegmentHit
-from pipelines.intent.parser import Intent, merge_intent, parse_request
+from pipelines.intent.parser import Intent, in_context, merge_intent, parse_request
 from pipelines.planner.plan import MAX_DAYS
 from pipelines.planner.rules import matches_avoid, stop_cap
 from pipelines.tools.turn_tools import MAX_PLAN_SEGMENTS, ToolError, TurnTools
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from pipelines.agent.session import SessionState
     from pipelines.core.ports import SegmentSource
 
+TAIWAN = ZoneInfo("Asia/Taipei")
 # Broad searches that fill a plan after the traveller's own must-sees and interests.
 FILLERS = ("必去 景點", "在地 美食 小吃", "老街 古蹟 散步", "自然 風景", "夜市 夜景", "咖啡 甜點 文青")
 SEARCH_LIMIT = 10
@@ -53,13 +57,18 @@ class OfflineTurn:
     events: list[ToolStarted | ToolFinished] = field(default_factory=list)
 
 
+def taiwan_today() -> dt.date:
+    """Today's date where the traveller is: date words (「明天」「這週六」) mean Taiwan's calendar, not the server's."""
+    return dt.datetime.now(TAIWAN).date()
+
+
 class OfflineAgent(FollowUps):
     def __init__(
         self,
         index: SegmentSource,
         prompts: Prompts,
         max_days: int = MAX_DAYS,
-        today: Callable[[], dt.date] = dt.date.today,
+        today: Callable[[], dt.date] = taiwan_today,
     ):
         self.index, self.prompts, self.max_days, self.today = index, prompts, max_days, today
 
@@ -67,9 +76,9 @@ class OfflineAgent(FollowUps):
         """One offline turn; ``force_plan`` (for ``plan --request``) plans even a question like 「台南有什麼好吃的」."""
         known = Citations(hits=list(session.hits))
         turn = OfflineTurn(answer="", request=session.request, tools=TurnTools(self.index, known=known))
-        new = parse_request(message, self.index.cities(), today=self.today())
-        request = merge_intent(session.request, new)
         has_plan = session.itinerary is not None and bool(session.itinerary.days)
+        new = in_context(parse_request(message, self.index.cities(), today=self.today()), has_plan)
+        request = merge_intent(session.request, new)
         if new.unknown_places and not new.cities and not (has_plan and new.followup):
             return self._say(turn, "unknown_city", places=where(new.unknown_places), cities=where(self.index.cities()))
         if has_plan and (new.followup or removes_stop(new, session.itinerary)):
@@ -86,11 +95,9 @@ class OfflineAgent(FollowUps):
 
     # --- the three kinds of answer ---------------------------------------------------------------------
     def _plan_new(self, turn: OfflineTurn, intent: Intent) -> OfflineTurn:
-        extra = list(intent.problems)
-        days = intent.days or 1
-        if days > self.max_days:
-            extra.append(self.prompts.text("days_clamped", max_days=self.max_days))
-            days = self.max_days
+        days = min(intent.days or 1, self.max_days)
+        clamped = ["days_clamped"] if (intent.days or 1) > self.max_days else []
+        extra = problem_notes(self.prompts, [*intent.problems, *clamped], self.max_days, intent.start_date)
         intent.days = days
         prefs = intent.preferences()
         cities = intent.cities
@@ -140,7 +147,7 @@ class OfflineAgent(FollowUps):
                 if n >= len(queries) and len(_unique_places(mine)) >= per_city:
                     break
                 hits = self._search(turn, query, city, tags)
-                mine += [h for h in hits if not _excluded(h, exclude, intent.avoid)]
+                mine += [h for h in hits if not excluded(h, exclude, intent.avoid)]
             found += [h.segment_id for h in _unique_places(mine)]
         return list(dict.fromkeys(found))[:MAX_PLAN_SEGMENTS]
 
@@ -200,11 +207,6 @@ class OfflineAgent(FollowUps):
     def _say(self, turn: OfflineTurn, key: str, **values: Any) -> OfflineTurn:
         turn.answer = render_plain(self.prompts, key, **values)
         return turn
-
-
-def _excluded(hit: SegmentHit, exclude: set[str], avoid: list[str]) -> bool:
-    """Already planned (by id or place) or something the traveller wants to avoid."""
-    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
 
 
 def _unique_places(hits: list[SegmentHit]) -> list[SegmentHit]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from pipelines.agent.prompts import Prompts
@@ -93,6 +94,12 @@ def follow_up_hints(prompts: Prompts, itinerary: Itinerary, topics: Sequence[str
     if "美食" in topics and planned:
         hints.append(prompts.text("hints.only_food"))
     return hints[:4]
+
+
+def problem_notes(prompts: Prompts, keys: Sequence[str], max_days: int, day: dt.date | None) -> list[str]:
+    """zh-TW notes for what the request parser could not take as written (「-3天」, a date already past)."""
+    date = f"{day.year}/{day.month}/{day.day}" if day else ""
+    return [prompts.text(f"problems.{key}", max_days=max_days, date=date) for key in dict.fromkeys(keys)]
 
 
 def render_search(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines.core.models import DayPlan, Itinerary, Preferences, Segment
+from pipelines.core.models import DayPlan, DayWish, Itinerary, Preferences, Segment
 from pipelines.planner.rules import (
     day_window,
     entry_minutes,
     is_gentle,
+    matches_avoid,
     paced_stops,
     resolve_points,
     stop_cap,
@@ -20,6 +21,9 @@ from pipelines.planner.rules import (
     to_minutes,
 )
 from pipelines.planner.schedule import free_time
+
+LATEST_START = "12:00"  # a day that would start later than this is planned from the usual start instead
+AREA_TOPICS = ("景點", "美食 小吃", "海邊 風景", "老街 夜市")  # broad searches for a day in a named area
 
 
 def renumber(days: list[DayPlan], prefs: Preferences) -> list[DayPlan]:
@@ -88,3 +92,49 @@ def refresh_free(days: list[DayPlan], segments: dict[str, Segment], prefs: Prefe
         full = paced_stops((segments[i.segment_id], to_minutes(i.start)) for i in day.items) >= stop_cap(prefs)
         out.append(day.model_copy(update={"free": free_time(stays, day.day, len(days), start, full, prefs)}))
     return out
+
+
+def named(place: str, names: list[str]) -> bool:
+    """A stop called like one of ``names`` (either name inside the other)."""
+    return any(n and (n in place or place in n) for n in names)
+
+
+def planned(itinerary: Itinerary) -> set[str]:
+    """Segment ids and place names already in the plan."""
+    return {x for i in itinerary.stops for x in (i.segment_id, i.place)}
+
+
+def excluded(hit: Segment, exclude: set[str], avoid: list[str]) -> bool:
+    """Already planned (by id or place) or something the traveller wants to avoid."""
+    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
+
+
+def wishes_for(wishes: list[DayWish], day: int, days: int) -> list[DayWish]:
+    """The wishes that apply to day ``day`` of ``days``, as wishes of a one-day plan."""
+    return [w.model_copy(update={"day": 1}) for w in wishes if w.applies_to(day, days)]
+
+
+def area_queries(areas: list[str], interests: list[str]) -> list[str]:
+    """Searches for a day in a named area (「再加一天去墾丁」): the area with each interest, then broad ones."""
+    return [f"{area} {topic}" for area in areas for topic in [*interests, *AREA_TOPICS]]
+
+
+def later_start(prev: DayPlan | None, day: DayPlan, segments: dict[str, Segment], prefs: Preferences) -> str | None:
+    """The start a day needs when its first stop is a long way from where ``prev`` ended (a new day in
+    墾丁 after a day in 高雄), rounded up to a quarter hour; None when the planned start already allows it."""
+    if prev is None or not prev.items or not day.items:
+        return None
+    points = resolve_points(segments.values())
+    a, b = points.get(prev.items[-1].segment_id), points.get(day.items[0].segment_id)
+    if a is None or b is None:
+        return None
+    first = segments[day.items[0].segment_id]
+    need = entry_minutes(a, b, first.best_time, is_gentle(prefs))
+    start = to_minutes(prefs.day_start) + need
+    if need == 0 or to_minutes(day.items[0].start) >= start:
+        return None
+    return to_hhmm(min(to_minutes(LATEST_START), -(-start // 15) * 15))
+
+
+def date_text(date: dt.date | None) -> str:
+    return f"{date.month}/{date.day}（{'一二三四五六日'[date.weekday()]}）" if date else ""

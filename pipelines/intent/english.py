@@ -18,6 +18,7 @@ from pipelines.intent.lexicon import (
     ENGLISH_PLAN,
     ENGLISH_RELAXED,
 )
+from pipelines.intent.numbers import checked_days
 
 _DAYS = re.compile(r"\b(\d+|" + "|".join(ENGLISH_NUMBERS) + r")[\s-]*(?:day|days|night|nights)\b")
 
@@ -40,16 +41,19 @@ def english_cities(text: str, known: set[str]) -> list[str]:
     return found
 
 
-def english_days(text: str) -> int | None:
+def english_days(text: str) -> tuple[int | None, list[str]]:
+    """("2-day", "three days", "weekend", "day trip") → (days within 1–MAX_DAYS or None, problem keys)."""
     text = text.lower()
     if m := _DAYS.search(text):
+        if text[: m.start()].rstrip().endswith("-"):
+            return None, ["negative_days"]
         token = m.group(1)
-        return int(token) if token.isdigit() else ENGLISH_NUMBERS[token]
+        return checked_days(int(token) if token.isdigit() else ENGLISH_NUMBERS[token])
     if "weekend" in text:
-        return 2
+        return 2, []
     if "day trip" in text or "one day" in text:
-        return 1
-    return None
+        return 1, []
+    return None, []
 
 
 def english_interests(text: str) -> list[str]:
