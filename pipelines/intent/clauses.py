@@ -24,6 +24,8 @@ MUST = re.compile(r"(?:一定要|必須|務必|記得|必)(?:去|到|排|吃|逛
 ONLY = re.compile(r"只(?:要|想|排|去|吃|逛|看)(?:去|吃|看|排)?")
 # 「赤崁樓不要去了」「夜市就不用了」: the thing comes first
 _AVOID_AFTER = re.compile(r"([^" + STOP + r"、]{2,12}?)\s*(?:就|先|也)?(?:不要去了|不去了|不要了|不用去了|不用了|算了)")
+# 「不要太早」「不要走太多」 say how, not what (but 太魯閣 is a place)
+_DEGREE = re.compile(r"(?:走|玩|排)?(?:太|很|那麼|這麼)[早晚累趕多遠貴熱擠久長難辛滿緊]")
 _DAY = r"(?:第" + NUM + r"天|最後一天|最後一日)"
 
 
@@ -38,7 +40,7 @@ def take_clauses(text: str, trigger: re.Pattern[str]) -> tuple[str, list[str], s
         while end < len(text) and text[end] not in STOP:
             end += 1
         found = [clean_item(p) for p in _SPLIT.split(text[m.end() : end])]
-        found = [f for f in found if f and not f.startswith(("太", "很", "那麼", "這麼", "走太"))]
+        found = [f for f in found if f and not _DEGREE.match(f)]
         if not found:
             continue
         items.extend(found)

@@ -18,7 +18,9 @@ _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 
 _WEEK = r"(?:週|周|星期|禮拜)"
 _WHICH = r"(這|本|下下|下)?(?:個)?"
 _DAY = re.compile(_WHICH + _WEEK + r"([一二三四五六日天末])")
-_SPAN = re.compile(_WHICH + _WEEK + r"([一二三四五六日天])\s*(?:到|至|~|-)\s*" + _WEEK + r"?([一二三四五六日天])")
+_SPAN = re.compile(
+    _WHICH + _WEEK + r"([一二三四五六日天])\s*(?:到|至|~|-)\s*(?:下個?)?" + _WEEK + r"?([一二三四五六日天])"
+)
 _RELATIVE = {"今天": 0, "明天": 1, "後天": 2, "大後天": 3}
 _DATE = r"(?:(\d{4})\s*[/年.-]\s*)?(\d{1,2})\s*[/月]\s*(\d{1,2})\s*[日號]?"
 _MONTH_DAY = re.compile(r"(?<![\d/])" + _DATE + r"(?![\d/])")
@@ -26,12 +28,13 @@ _DATE_SPAN = re.compile(
     r"(?<![\d/])" + _DATE + r"\s*(?:到|至|~|-)\s*(?:(\d{1,2})\s*[/月]\s*)?(\d{1,2})\s*[日號]?(?![\d/])"
 )
 MAX_SPAN = 14
+SURE_AHEAD_DAYS = 183  # 「1/2」 said on 12/30 is surely next year's; 「12/5」 said on 12/10 gets a note
 
 
 @dataclass
 class Dates:
     """What the date words say: the first day, the number of days of a span, and problem keys
-    (``date_next_year``: a month/day already past this year is read as next year's; ``date_past``: an
+    (``date_next_year``: a month/day months past this year is read as next year's; ``date_past``: an
     explicit date before today is not used; ``date_invalid``: 2/30)."""
 
     start: dt.date | None = None
@@ -85,7 +88,9 @@ def _calendar_date(today: dt.date, year: str | None, month: str, day: str) -> Da
     if date >= today:
         return Dates(date)
     later = _on_or_after(today, int(month), int(day))
-    return Dates(later, problems=["date_next_year"]) if later else Dates(problems=["date_invalid"])
+    if later is None:
+        return Dates(problems=["date_invalid"])
+    return Dates(later, problems=["date_next_year"] if (later - today).days > SURE_AHEAD_DAYS else [])
 
 
 def _on_or_after(start: dt.date, month: int, day: int) -> dt.date | None:

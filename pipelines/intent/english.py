@@ -28,16 +28,19 @@ def is_english(text: str) -> bool:
     return letters >= 6 and letters >= sum(ord(ch) >= 0x2E80 for ch in text)
 
 
-def english_cities(text: str, known: set[str]) -> list[str]:
+def english_cities(text: str, known: frozenset[str]) -> list[str]:
     """Known cities named in English or pinyin, single words or two-word names (New Taipei)."""
     words = re.findall(r"[a-z]+", text.lower())
     found: list[str] = []
-    for i, word in enumerate(words):
-        for name in (" ".join(words[i : i + 2]), word):
-            city = canonical_city(name)
-            if city in known and city not in found:
-                found.append(city)
+    i = 0
+    while i < len(words):
+        for size in (2, 1):
+            city = canonical_city(" ".join(words[i : i + size]))
+            if city in known:
+                found += [] if city in found else [city]
+                i += size - 1
                 break
+        i += 1
     return found
 
 

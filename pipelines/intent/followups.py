@@ -26,6 +26,7 @@ _SWAP = re.compile(r"把(.+?)(?:換掉|拿掉|刪掉|去掉|移除|取消)|(?:�
 _CHANGES = re.compile(r"換|改|變|替|調整|不要|只要|排|安排|想")
 _ADD = re.compile(r"(?:再|多|加|延長)\s*(?:多|加)?\s*(?:玩|待|住|留|排)?\s*" + NUM + r"\s*(?:個)?(?:天|日)")
 _DROP = re.compile(r"(?:刪掉|拿掉|取消|不要|去掉)\s*" + _DAY)
+_DROP_AFTER = re.compile(_DAY + r"\s*(?:就|也)?(?:不要了|不用了|拿掉|刪掉|取消|去掉|不排了)(?:吧|好了)?\s*$")
 _REMOVE = re.compile(r"(?:少|減|縮短|刪掉|拿掉)\s*(?:玩)?\s*" + NUM + r"\s*(?:個)?(?:天|日)")
 _SET = re.compile(r"(?:改成|變成|換成|改為|調成|縮短成|縮短為|縮成|只玩|只要玩|只排)\s*" + NUM + r"\s*(?:天|日)")
 _MORE = re.compile(r"換一批|換別的|其他的?推薦|還有別的|還有其他|換一些|再推薦")
@@ -65,6 +66,8 @@ def take_followup(text: str) -> Edit:
             return Edit(text[: m.start()], "swap_stop", place=place)
         if not _CHANGES.search(rest):
             return Edit(text.replace(m.group(0), " "), "drop_day", target_day=_day_number(m))
+    if m := _DROP_AFTER.search(text.strip()):
+        return Edit(" ", "drop_day", target_day=_day_number(m))
     if (m := re.search(_DAY, text)) and _CHANGES.search(text) and parse_days(text.replace(m.group(0), " ")) is None:
         # 「台北三天，第三天想泡溫泉」 states a trip length: a new request with a wish for day 3, not an edit
         return Edit(text.replace(m.group(0), " "), "replace_day", target_day=_day_number(m))

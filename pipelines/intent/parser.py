@@ -102,7 +102,7 @@ def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None 
         intent.interests = merged(intent.interests, ["親子"])
     if any(w in clean for w in LATE_START_WORDS):
         intent.day_start = LATE_START
-    intent.must_include = [m for m in intent.must_include if city_of(m) not in intent.cities]
+    intent.must_include = [m for m in intent.must_include if canonical_city(m) not in TAIWAN_CITIES]  # 「一定要去台南」
     asks = any(w in clean for w in QUESTION_WORDS) and not any(w in clean for w in ("行程", "規劃", "安排"))
     plan_words = any(w in clean for w in PLAN_WORDS) and not asks
     intent.wants_plan = bool(intent.days or intent.followup or plan_words or intent.problems)
