@@ -25,8 +25,7 @@ from pipelines.agent.offline_answer import (
     trip_length,
     where,
 )
-from pipelines.agent.offline_edits import excluded
-from pipelines.agent.offline_followups import EDITS, FollowUps, removes_stop
+from pipelines.agent.offline_followups import EDITS, FollowUps
 from pipelines.agent.prompts import Prompts
 from pipelines.core.citations import Citations
 from pipelines.core.events import ToolFinished, ToolStarted
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
     from pipelines.agent.session import SessionState
     from pipelines.core.ports import SegmentSource
 
-TAIWAN = ZoneInfo("Asia/Taipei")
 # Broad searches that fill a plan after the traveller's own must-sees and interests.
 FILLERS = ("必去 景點", "在地 美食 小吃", "老街 古蹟 散步", "自然 風景", "夜市 夜景", "咖啡 甜點 文青")
 SEARCH_LIMIT = 10
@@ -59,7 +57,7 @@ class OfflineTurn:
 
 def taiwan_today() -> dt.date:
     """Today's date where the traveller is: date words (「明天」「這週六」) mean Taiwan's calendar, not the server's."""
-    return dt.datetime.now(TAIWAN).date()
+    return dt.datetime.now(ZoneInfo("Asia/Taipei")).date()
 
 
 class OfflineAgent(FollowUps):
@@ -81,7 +79,7 @@ class OfflineAgent(FollowUps):
         request = merge_intent(session.request, new)
         if new.unknown_places and not new.cities and not (has_plan and new.followup):
             return self._say(turn, "unknown_city", places=where(new.unknown_places), cities=where(self.index.cities()))
-        if has_plan and (new.followup or removes_stop(new, session.itinerary)):
+        if has_plan and (new.followup or self._removes_stop(new, session.itinerary)):
             turn.request = request
             return self._replan(turn, new, request, session.itinerary)
         if new.followup in EDITS:
@@ -147,7 +145,7 @@ class OfflineAgent(FollowUps):
                 if n >= len(queries) and len(_unique_places(mine)) >= per_city:
                     break
                 hits = self._search(turn, query, city, tags)
-                mine += [h for h in hits if not excluded(h, exclude, intent.avoid)]
+                mine += [h for h in hits if not _excluded(h, exclude, intent.avoid)]
             found += [h.segment_id for h in _unique_places(mine)]
         return list(dict.fromkeys(found))[:MAX_PLAN_SEGMENTS]
 
@@ -207,6 +205,11 @@ class OfflineAgent(FollowUps):
     def _say(self, turn: OfflineTurn, key: str, **values: Any) -> OfflineTurn:
         turn.answer = render_plain(self.prompts, key, **values)
         return turn
+
+
+def _excluded(hit: SegmentHit, exclude: set[str], avoid: list[str]) -> bool:
+    """Already planned (by id or place) or something the traveller wants to avoid."""
+    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
 
 
 def _unique_places(hits: list[SegmentHit]) -> list[SegmentHit]:

@@ -13,7 +13,6 @@ from pipelines.planner.rules import (
     day_window,
     entry_minutes,
     is_gentle,
-    matches_avoid,
     paced_stops,
     resolve_points,
     stop_cap,
@@ -22,6 +21,25 @@ from pipelines.planner.rules import (
 )
 from pipelines.planner.schedule import free_time
 
+# 「只要美食」「第二天換成美食」: what a traveller counts as food.
+FAMILY = {"美食": ("小吃", "夜市", "甜點"), "小吃": ("美食", "夜市")}
+# Tag searches for a day when the broad ones only find stops other days already hold.
+DAY_TOPICS = (
+    "美食",
+    "小吃",
+    "古蹟",
+    "自然",
+    "老街",
+    "海邊",
+    "文青",
+    "夜市",
+    "景觀",
+    "歷史",
+    "博物館",
+    "親子",
+    "步道",
+    "溫泉",
+)
 LATEST_START = "12:00"  # a day that would start later than this is planned from the usual start instead
 AREA_TOPICS = ("景點", "美食 小吃", "海邊 風景", "老街 夜市")  # broad searches for a day in a named area
 
@@ -43,8 +61,8 @@ def splice(old: Itinerary, day: int, new_day: DayPlan) -> list[DayPlan]:
 
 
 def fit_transfers(days: list[DayPlan], segments: dict[str, Segment], prefs: Preferences) -> list[DayPlan]:
-    """A day whose first stop is far from where the day before ended starts later by that transfer,
-    when the day still ends in time (otherwise the verifier names it)."""
+    """A day whose first stop is far from where the day before ended starts later by that transfer, when
+    the day still ends in time (otherwise the verifier names it); a shorter move than before is shown as such."""
     points = resolve_points(segments.values())
     out: list[DayPlan] = []
     for k, day in enumerate(days):
@@ -55,8 +73,9 @@ def fit_transfers(days: list[DayPlan], segments: dict[str, Segment], prefs: Pref
         first = day.items[0]
         a, b = points.get(prev.segment_id), points.get(first.segment_id)
         need = entry_minutes(a, b, segments[first.segment_id].best_time, is_gentle(prefs)) if a and b else 0
-        if need <= first.travel_minutes:
-            out.append(day)
+        if need <= first.travel_minutes:  # the move is shorter now (the day before changed): say so, same times
+            items = [first.model_copy(update={"travel_minutes": need}), *day.items[1:]]
+            out.append(day.model_copy(update={"items": items}))
             continue
         late = max(0, to_minutes(prefs.day_start) + need - to_minutes(first.start))
         end = to_minutes(day.items[-1].end) + late
@@ -104,11 +123,6 @@ def planned(itinerary: Itinerary) -> set[str]:
     return {x for i in itinerary.stops for x in (i.segment_id, i.place)}
 
 
-def excluded(hit: Segment, exclude: set[str], avoid: list[str]) -> bool:
-    """Already planned (by id or place) or something the traveller wants to avoid."""
-    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
-
-
 def wishes_for(wishes: list[DayWish], day: int, days: int) -> list[DayWish]:
     """The wishes that apply to day ``day`` of ``days``, as wishes of a one-day plan."""
     return [w.model_copy(update={"day": 1}) for w in wishes if w.applies_to(day, days)]
@@ -138,3 +152,13 @@ def later_start(prev: DayPlan | None, day: DayPlan, segments: dict[str, Segment]
 
 def date_text(date: dt.date | None) -> str:
     return f"{date.month}/{date.day}（{'一二三四五六日'[date.weekday()]}）" if date else ""
+
+
+def with_family(interests: list[str]) -> list[str]:
+    """The interests and what travellers count with them (美食 → 小吃, 夜市, 甜點)."""
+    return list(dict.fromkeys([*interests, *(t for i in interests for t in FAMILY.get(i, ()))]))
+
+
+def day_topics(interests: list[str]) -> list[str]:
+    """Tag searches that find more stops for a day: its own interests first, then the usual topics."""
+    return list(dict.fromkeys([*interests, *DAY_TOPICS]))
