@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pipelines.agent.offline_answer import (
-    follow_up_hints,
     pace_word,
     problem_notes,
     render_plain,
@@ -179,7 +178,7 @@ class OfflineAgent(FollowUps):
     ) -> OfflineTurn:
         turn.itinerary = itinerary
         segments = self._segments(turn, itinerary.segment_ids)
-        hints = follow_up_hints(self.prompts, itinerary, self._topics(itinerary))
+        hints = self._hints(turn, itinerary)
         turn.answer, turn.citations = render_plan(self.prompts, intro, itinerary, segments, extra or [], hints=hints)
         return turn
 

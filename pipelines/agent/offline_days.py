@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipelines.agent import offline_edits as edits
-from pipelines.agent.offline_answer import follow_up_hints, render_plan, where
+from pipelines.agent.offline_answer import render_plan, where
+from pipelines.agent.offline_hints import Hints, day_cities
 from pipelines.core.models import DayPlan, Itinerary, Preferences
 from pipelines.intent.model import Intent
 from pipelines.planner.rules import stop_cap
@@ -20,10 +21,11 @@ from pipelines.planner.verifier import verify
 if TYPE_CHECKING:
     from pipelines.agent.offline import OfflineTurn
 
-HINT_TOPICS = ("海邊", "美食", "自然", "古蹟", "夜市", "溫泉", "博物館")
+
+MEALS = ("美食", "小吃")  # searched with a topic day so it still has lunch and dinner
 
 
-class DayEdits:
+class DayEdits(Hints):
     """Mixed into ``OfflineAgent`` (through ``FollowUps``): uses its ``_gather``, ``_search``, ``_plan``,
     ``_segments`` and ``_say``."""
 
@@ -40,7 +42,8 @@ class DayEdits:
             others = {x for d in days if d.day != day for i in d.items for x in (i.segment_id, i.place)}
             prefs = self._day_prefs(trip, new, day, len(days), topic, kept + new.must_include)
             areas = self._areas(turn, [d for d in days if d.day != day])  # another day's outing stays whole
-            found = self._candidates(turn, new, prefs, cities, others | set(gone) | set(kept) | set(extra), areas)
+            here = new.cities or day_cities(old.days[day - 1]) or cities  # a 台北・新北 trip's 新北 day stays in 新北
+            found = self._candidates(turn, new, prefs, here, others | set(gone) | set(kept) | set(extra), areas)
             cands = list(dict.fromkeys([*kept, *extra, *found]))
             prev = days[day - 2] if day > 1 else None
             one = self._plan_day(turn, cands, prefs, prev)
@@ -51,7 +54,7 @@ class DayEdits:
                 notes.append(self.prompts.text("swap_nothing", day=day))
             if one is None or (new.interests and not self._has_topic(turn, one, new.interests)):
                 what = "、".join(new.interests or new.must_include) or "其他"
-                return self._say(turn, "replace_day_nothing", cities=where(cities), what=what, day=day)
+                return self._say(turn, "replace_day_nothing", cities=where(here), what=what, day=day)
             days = edits.splice(Itinerary(days=days), day, one)
         intro = self.prompts.text(f"replan_intro.{kind}", **{"day": "", "place": "", **fmt})
         return self._finish_days(turn, edits.renumber(days, trip), trip, intro, notes)
@@ -76,7 +79,7 @@ class DayEdits:
         areas: set[str],
     ) -> list[str]:  # fmt: skip
         """Segment ids for one day: the topic and fillers, none in an outing (``areas``) another day holds;
-        with a region named, only stops in that area."""
+        with a region named, only stops in that area; for a day changed to a topic, that topic and meals."""
         if new.near:
             from pipelines.agent.offline import _excluded  # the agent's own rule (a module-level import is circular)
 
@@ -84,6 +87,9 @@ class DayEdits:
             hits = [h for c in cities for q in queries for h in self._search(turn, q, c, None)]
             found = [h for h in hits if h.area in new.near and not _excluded(h, exclude, prefs.avoid)]
             ids = list(dict.fromkeys(h.segment_id for h in found))
+        elif new.followup == "replace_day" and new.interests:  # 「第二天換成海邊」: that topic and meals, no fillers
+            topic = Intent(text=new.text, interests=edits.with_family([*new.interests, *MEALS]), avoid=prefs.avoid)
+            ids = self._gather(turn, topic, cities, exclude, want=0, fill=False)
         else:
             want = stop_cap(prefs) + 4
             interests = edits.with_family(prefs.interests)
@@ -152,24 +158,7 @@ class DayEdits:
         spliced.checks = verify(spliced, list(segments.values()), len(days), prefs)
         spliced.notes = [f"未通過「{c.name}」：{c.detail}" for c in spliced.checks if not c.passed]
         turn.itinerary = spliced
-        hints = follow_up_hints(self.prompts, spliced, self._topics(spliced))
+        hints = self._hints(turn, spliced)
         intro = "\n".join([intro, *(notes or [])])
         turn.answer, turn.citations = render_plan(self.prompts, intro, spliced, segments, hints=hints)
         return turn
-
-    def _topics(self, itinerary: Itinerary) -> list[str]:
-        """Tags the trip's cities still have (two or more unplanned stops), for 「第 N 天換成…」 hints."""
-        cities = list(dict.fromkeys(i.city for i in itinerary.stops))
-        taken = edits.planned(itinerary)
-        out = []
-        for tag in HINT_TOPICS:
-            hits = [h for c in cities for h in self._quiet_search(tag, c, [tag]) if not {h.segment_id, h.place} & taken]
-            if len({h.place for h in hits}) >= 2:
-                out.append(tag)
-        return out
-
-    def _quiet_search(self, query: str, city: str, tags: list[str]) -> list:
-        try:
-            return self.index.search(query, city=city, tags=tags, limit=8)
-        except Exception:  # noqa: BLE001 - a hint is optional; a failing look-up only drops it
-            return []

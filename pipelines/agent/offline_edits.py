@@ -22,7 +22,7 @@ from pipelines.planner.rules import (
 from pipelines.planner.schedule import free_time
 
 # 「只要美食」「第二天換成美食」: what a traveller counts as food.
-FAMILY = {"美食": ("小吃", "夜市", "甜點"), "小吃": ("美食", "夜市")}
+FAMILY = {"美食": ("小吃", "夜市", "甜點", "咖啡"), "小吃": ("美食", "夜市")}
 # Tag searches for a day when the broad ones only find stops other days already hold.
 DAY_TOPICS = (
     "美食",

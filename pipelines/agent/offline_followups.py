@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pipelines.agent import offline_edits as edits
 from pipelines.agent.offline_answer import trip_length, where
 from pipelines.agent.offline_days import DayEdits
+from pipelines.agent.offline_hints import day_cities
 from pipelines.core.models import DayPlan, Itinerary, Preferences
 from pipelines.intent.model import EDITS, Intent, merged
 from pipelines.planner.rules import is_food, matches_avoid, stop_cap
@@ -141,7 +142,7 @@ class FollowUps(DayEdits):
         if want <= days:
             intro = self.prompts.text("replan_intro.remove_day", length=trip_length(want))
             return self._finish_days(turn, edits.renumber(old.days[:want], trip), trip, intro)
-        where_to = new.cities or cities
+        where_to = new.cities or day_cities(old.days[-1]) or cities  # the trip goes on from where it ended
         out: list[DayPlan] = list(old.days)
         taken = edits.planned(old)
         for day in range(days + 1, want + 1):

@@ -14,7 +14,7 @@ from pipelines.agent.session import SessionState
 from pipelines.core.models import DayPlan, Itinerary, Segment
 from pipelines.intent.model import Intent
 
-FAMILY = {"美食": {"美食", "小吃", "夜市", "甜點"}, "小吃": {"美食", "小吃", "夜市"}}
+FAMILY = {"美食": {"美食", "小吃", "夜市", "甜點", "咖啡"}, "小吃": {"美食", "小吃", "夜市"}}
 MEALS = ("早餐", "午餐", "晚餐")
 
 
@@ -84,7 +84,9 @@ def edit_problems(
             wanted = set().union(*(FAMILY.get(t, {t}) for t in intent.interests))
             off = [i.place for i in after.stops if not wanted & set(segments[i.segment_id].tags)]
             problems += [f"not {'、'.join(intent.interests)}: {off}"] if off else []
-            problems += [f"day {d.day} has {len(d.items)} stops" for d in after.days if len(d.items) < 3]
+            for day in after.days:  # a food trip eats lunch and dinner every day (the issue: 3 stops in 2 days)
+                labels = " ".join(i.note for i in day.items)
+                problems += [f"day {day.day} has no {m}" for m in ("午餐", "晚餐") if m not in labels]
         case "set_date":
             first = intent.start_date
             problems += [
@@ -129,8 +131,12 @@ def _topic_day(interests: Sequence[str], old: DayPlan, new: DayPlan, segments: d
     if not interests:
         return []
     wanted = set().union(*(FAMILY.get(t, {t}) for t in interests))
-    on = [i.place for i in new.items if wanted & set(segments[i.segment_id].tags)]
-    problems = [f"day {new.day} has one stop or none about {interests}: {on}"] if len(on) < 2 else []
+    on = [i for i in new.items if wanted & set(segments[i.segment_id].tags)]
+    sights = [i for i in new.items if not _is_food(segments, i)]
+    share = sum(i.visit_minutes for i in on if i in sights) / max(1, sum(i.visit_minutes for i in sights))
+    problems = [f"day {new.day} is not about {interests}: {[i.place for i in on]}"] if not on else []
+    if sights and not wanted <= FAMILY["美食"] and share < 0.5:  # a food day is about its meals; others its sights
+        problems.append(f"day {new.day}'s sights are {share:.0%} {interests}")
     stale = [
         i.place
         for i in old.items
