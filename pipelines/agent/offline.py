@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,15 +32,24 @@ from pipelines.core.events import ToolFinished, ToolStarted
 from pipelines.core.models import Itinerary, Preferences, Segment, SegmentHit
 from pipelines.intent.parser import Intent, in_context, merge_intent, parse_request
 from pipelines.planner.plan import MAX_DAYS
-from pipelines.planner.rules import matches_avoid, stop_cap
+from pipelines.planner.rules import matches_avoid, norm, stop_cap
 from pipelines.tools.turn_tools import MAX_PLAN_SEGMENTS, ToolError, TurnTools
 
 if TYPE_CHECKING:
     from pipelines.agent.session import SessionState
     from pipelines.core.ports import SegmentSource
 
-# Broad searches that fill a plan after the traveller's own must-sees and interests.
-FILLERS = ("必去 景點", "在地 美食 小吃", "老街 古蹟 散步", "自然 風景", "夜市 夜景", "咖啡 甜點 文青")
+# Broad searches that fill a plan after the traveller's own must-sees and interests: every kind of
+# place (by tag), so the planner can fill each day and feed it, not only the best-known sights.
+FOOD = (("在地 美食 小吃 餐廳", ("美食", "小吃")), ("夜市 夜景", ("夜市", "夜景")))  # every day eats: always searched
+FILLERS = (
+    ("必去 景點 風景", ("景觀", "自然")),
+    ("古蹟 歷史 老街", ("古蹟", "歷史", "老街")),
+    ("博物館 藝術 文青", ("博物館", "藝術", "文青")),
+    ("海邊 溫泉 步道 親子", ("海邊", "溫泉", "步道", "親子")),
+    ("宗教 農場 咖啡 甜點", ("宗教", "農場", "咖啡", "甜點")),
+)
+AREA_SEARCHES = 3  # areas of a city searched by name (the area's stops and food), so an outing comes whole
 SEARCH_LIMIT = 10
 SHOW_HITS = 6
 
@@ -101,7 +111,7 @@ class OfflineAgent(FollowUps):
         if not cities:  # never pick a city silently: an example for a suggested one, and ask
             cities = [self._example_city()]
             extra.insert(0, self.prompts.text("no_city", city=cities[0], cities=where(self.index.cities())))
-        cands = self._gather(turn, intent, cities, exclude=set(), want=days * (stop_cap(prefs) + 3) + 2)
+        cands = self._gather(turn, intent, cities, exclude=set(), want=days * (stop_cap(prefs) + 4) + 6)
         if not cands:
             return self._nothing(turn, intent)
         itinerary = self._plan(turn, cands, days, prefs)
@@ -132,19 +142,32 @@ class OfflineAgent(FollowUps):
     def _gather(
         self, turn: OfflineTurn, intent: Intent, cities: list[str], exclude: set[str], want: int, fill: bool = True
     ) -> list[str]:
-        """Candidate segment ids: must-sees, then interests, then broad fillers until ``want`` per city."""
+        """Candidate segment ids: must-sees, interests, the areas asked for (「附近」, region words) and their
+        food; then, with ``fill``, every kind of place until ``want`` places a city, and the areas found by
+        name so each outing comes whole."""
         queries: list[tuple[str, list[str] | None]] = [(m, None) for m in intent.must_include]
         queries += [(t, self._tags([t])) for t in intent.interests]
+        for area in intent.near:
+            queries += [(area, None), (f"{area} 美食 小吃", self._tags(["美食", "小吃"]))]
         per_city = math.ceil(want / max(1, len(cities))) if want else 0
         found: list[str] = []
         for city in cities or [None]:
             mine: list[SegmentHit] = []
-            plan = queries + ([(q, None) for q in FILLERS] if fill else [])
-            for n, (query, tags) in enumerate(plan):
-                if n >= len(queries) and len(_unique_places(mine)) >= per_city:
-                    break
+
+            def look(query: str, tags: list[str] | None, city=city, mine=mine) -> None:
                 hits = self._search(turn, query, city, tags)
                 mine += [h for h in hits if not _excluded(h, exclude, intent.avoid)]
+
+            for query, tags in [*queries, *(FOOD if fill else ())]:
+                look(query, self._tags(list(tags)) if isinstance(tags, tuple) else tags)
+            for query, tags in FILLERS if fill else ():
+                if len(_unique_places(mine)) >= per_city:
+                    break
+                look(query, self._tags(list(tags)))
+            searched = {norm(a) for a in intent.near}
+            areas = Counter(h.area for h in mine if h.area and norm(h.area) not in searched)
+            for area, _ in areas.most_common(AREA_SEARCHES) if fill else ():
+                look(area, None)
             found += [h.segment_id for h in _unique_places(mine)]
         return list(dict.fromkeys(found))[:MAX_PLAN_SEGMENTS]
 

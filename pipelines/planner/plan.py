@@ -23,16 +23,20 @@ from collections.abc import Sequence
 from pipelines.core.errors import PlanningError
 from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, Preferences, Segment
 from pipelines.core.text import city_sort_key
+from pipelines.planner.allocate import allocate
 from pipelines.planner.notes import day_notes, left_out_notes, must_notes
 from pipelines.planner.rules import (
     DEPARTURE_END,
+    DEPARTURE_SIGHTS_END,
     FULL_DAY_END,
-    day_end_for,
+    LUNCH_MINUTES,
+    SIGHTS_END,
     day_window,
     is_departure,
     join_cities,
     meal_label,
     paced_stops,
+    plan_end,
     stop_cap,
     to_hhmm,
     to_minutes,
@@ -52,15 +56,21 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     _validate(segments, days, prefs)
     selection = Selection.build(segments, prefs)
     start, _ = day_window(prefs)
-    ends = [day_end_for(prefs, d, days) for d in range(1, days + 1)]
+    ends = [plan_end(prefs, d, days) for d in range(1, days + 1)]
     for stop in selection.stops:
         if not stop.meal and stop.window(start, max(ends)) is None and not stop.meals(start):
             selection.leave_out(stop, "alone")
     stops = Stops([s for s in selection.stops], prefs)
     usable = Stops([s for s in selection.stops if s.seg.segment_id not in selection.reasons], prefs)
-    fills = [to_minutes(DEPARTURE_END if is_departure(d, days, prefs) else FULL_DAY_END) for d in range(1, days + 1)]
+    departs = [is_departure(d, days, prefs) for d in range(1, days + 1)]
+    fills = [to_minutes(DEPARTURE_END if dep else FULL_DAY_END) for dep in departs]
+    sight_ends = [
+        min(e, to_minutes(DEPARTURE_SIGHTS_END if dep else SIGHTS_END)) for e, dep in zip(ends, departs, strict=True)
+    ]
     blocks = city_days(usable, days)
-    routes = solve(usable, ends, fills, prefs, stop_cap(prefs), blocks) or [DayRoute(()) for _ in ends]
+    cap = stop_cap(prefs)
+    alloc = allocate(usable, prefs, days, start, sight_ends, LUNCH_MINUTES, cap, blocks)
+    routes = solve(usable, ends, fills, prefs, cap, alloc.allowed, alloc.bonus) or [DayRoute(()) for _ in ends]
     routes = [DayRoute(tuple((usable[n].n, m, t) for n, m, t in r.visits)) for r in routes]
     pinned = {(days if w.day == -1 else w.day) - 1 for w in prefs.day_wishes if 1 <= w.day <= days or w.day == -1}
     pinned |= {k for k, end in enumerate(ends) if end != max(ends)}
@@ -114,7 +124,7 @@ def _itinerary(routes: list[DayRoute], stops: Stops, days: int, prefs: Preferenc
     prev: int | None = None
     for number, route in enumerate(routes, start=1):
         date = prefs.start_date + dt.timedelta(days=number - 1) if prefs.start_date else None
-        end = day_end_for(prefs, number, days)
+        end = plan_end(prefs, number, days)
         visits, dropped = time_day(route, stops, start, end, prev, musts)
         planned |= {v.stop for v in visits}
         cap_full = paced_stops((stops[v.stop].seg, v.start) for v in visits) >= stop_cap(prefs)

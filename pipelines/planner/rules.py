@@ -46,10 +46,19 @@ BREAKFAST_LATEST = "09:45"
 FOOD_TAGS = frozenset({"美食", "小吃"})
 SNACK_TAGS = frozenset({"甜點", "咖啡"})
 MEAL_MAX_MINUTES = 90  # a food place this short is a meal (eaten at meal times), not a sight
+MEAL_MIN_MINUTES = 30  # ... and at least this long: a 20-minute tea egg or bun is a snack, not a dinner
 QUICK_STOP_MINUTES = 30  # a stop this short (a photo stop, a snack) counts half against the pace cap
+AREA_STOP_MINUTES = 120  # a stop of an area counts by its length against the pace cap: two hours, one stop
+PACE_SCALE = 120  # pace units a stop is worth in the solvers' integer dimensions (``pace_units``)
+BREAKFAST_MAX_MINUTES = 45  # a breakfast is quick: a 90-minute food street is lunch or dinner
+BREAKFAST_END = "10:00"  # ... and over by then, so lunch is a meal apart
 MAX_GAP = 120  # longest stretch without a stop before the day needs a 自由活動 / 休息 block
 FULL_DAY_END = "18:00"  # a full day (not the departure day) runs at least this late
 DEPARTURE_END = "14:00"  # the last day of a trip may end from here
+DEPARTURE_LATEST = "17:00"  # ... and the planner ends it by then (the traveller goes home)
+SIGHTS_END = "17:30"  # a full day's sights end around here: dinner and the evening follow
+DEPARTURE_SIGHTS_END = "16:30"
+LUNCH_MINUTES = 60  # what a day's sight hours leave for lunch
 RELAXED_EARLIEST = "08:30"  # a relaxed / gentle trip never starts before this unless asked
 UMBRELLA_MINUTES = 180  # a visit this long named after its area is the whole outing
 AREA_REACH_KM = 1.0  # an area-less stop this close to an area's stop belongs to that outing
@@ -57,7 +66,7 @@ SOFT_WAIT = 15  # longest wait for an afternoon/evening spot's time; night place
 MEAL_WAIT = 60  # longest wait for lunch (11:00) or dinner (17:00)
 MAX_IDLE = 60  # a night spot (not a night market) is dropped rather than idled for longer (``planner.plan``)
 NIGHT_MARKET_TAG = "夜市"
-LODGING_RADIUS_KM = 20.0
+LODGING_RADIUS_KM = 30.0
 
 Kind = Literal["sunrise", "morning", "any", "afternoon", "evening", "night"]
 KIND_RANK: dict[str, int] = {"sunrise": 0, "morning": 1, "any": 2, "afternoon": 3, "evening": 4, "night": 5}
@@ -101,6 +110,13 @@ def day_end_for(prefs: Preferences, day: int, days: int) -> int:
     return end
 
 
+def plan_end(prefs: Preferences, day: int, days: int) -> int:
+    """The latest end the planner gives a day: ``day_end_for``, and the last day of a trip by
+    ``DEPARTURE_LATEST`` (an edited trip may keep a later last day: the verifier reads ``day_end_for``)."""
+    end = day_end_for(prefs, day, days)
+    return min(end, to_minutes(DEPARTURE_LATEST)) if days > 1 and day == days else end
+
+
 def is_departure(day: int, days: int, prefs: Preferences) -> bool:
     """The last day of a multi-day trip, or a day the traveller asked to end early, may end early."""
     return (days > 1 and day == days) or day_end_for(prefs, day, days) < day_window(prefs)[1]
@@ -132,8 +148,9 @@ def is_food(seg: Segment) -> bool:
 
 
 def is_snack(seg: Segment) -> bool:
-    """A dessert shop, ice or café: fine at any hour, never counted as a meal."""
-    return bool(SNACK_TAGS.intersection(seg.tags)) and not is_night_market(seg)
+    """A dessert shop, ice or café, or a bite under ``MEAL_MIN_MINUTES``: fine at any hour, never a meal."""
+    quick = is_food(seg) and seg.visit_minutes < MEAL_MIN_MINUTES
+    return (bool(SNACK_TAGS.intersection(seg.tags)) or quick) and not is_night_market(seg)
 
 
 def opening(seg: Segment) -> tuple[int, int]:
@@ -220,18 +237,25 @@ def is_meal(seg: Segment) -> bool:
         and not is_night_market(seg)
         and not is_snack(seg)
         and "老街" not in seg.tags
-        and seg.visit_minutes <= MEAL_MAX_MINUTES
+        and MEAL_MIN_MINUTES <= seg.visit_minutes <= MEAL_MAX_MINUTES
     )
 
 
+def is_food_street(seg: Segment) -> bool:
+    """An old street known for its food (十分老街, 伊達邵): a sight, and a lunch or dinner at meal times."""
+    return "老街" in seg.tags and is_food(seg) and not is_night_market(seg) and seg.visit_minutes >= MEAL_MIN_MINUTES
+
+
 def meal_slots(seg: Segment, day_start: int) -> list[tuple[str, int, int]]:
-    """(meal, earliest start, latest start) windows a meal place may take, within its opening hours."""
-    if not is_meal(seg):
+    """(meal, earliest start, latest start) windows a meal place (or a food street) may take, within its
+    opening hours."""
+    if not (is_meal(seg) or is_food_street(seg)):
         return []
     opens, closes = opening(seg)
     slots = []
-    if seg.best_time == "morning":
-        slots.append(("breakfast", day_start, to_minutes(BREAKFAST_LATEST)))
+    if is_meal(seg) and seg.best_time == "morning" and seg.visit_minutes <= BREAKFAST_MAX_MINUTES:
+        latest = min(to_minutes(BREAKFAST_LATEST), to_minutes(BREAKFAST_END) - seg.visit_minutes)
+        slots.append(("breakfast", day_start, latest))
     slots += [
         ("lunch", to_minutes(LUNCH[0]), to_minutes(LUNCH[2])),
         ("dinner", to_minutes(DINNER[0]), to_minutes(DINNER[2])),
@@ -248,9 +272,9 @@ def free_meal_slot(seg: Segment, start: int) -> str:
     """ "breakfast", "lunch" or "dinner" when this stop, starting at ``start``, is a meal the pace cap ignores."""
     if is_night_market(seg):
         return "dinner" if start >= to_minutes(DINNER[0]) else ""
-    if not is_meal(seg):
+    if not (is_meal(seg) or is_food_street(seg)):
         return ""
-    if seg.best_time == "morning" and start <= to_minutes(BREAKFAST_LATEST):
+    if any(m == "breakfast" and start <= last for m, _, last in meal_slots(seg, 0)):
         return "breakfast"
     return meal_window(start)
 
@@ -265,8 +289,16 @@ def meal_window(start: int) -> str:
 
 
 def pace_weight(seg: Segment) -> float:
-    """What a stop weighs against ``stop_cap``: a quick photo stop (<= 30 min) half."""
+    """What a stop weighs against ``stop_cap``: a quick photo stop (<= 30 min) half; a stop of an area (a
+    walk through an old town, viewpoints along a gorge road: close together, so what tires is the time)
+    by its length, ``AREA_STOP_MINUTES`` as one stop."""
+    if seg.area:
+        return min(1.0, seg.visit_minutes / AREA_STOP_MINUTES)
     return 0.5 if seg.visit_minutes <= QUICK_STOP_MINUTES else 1.0
+
+
+def pace_units(seg: Segment) -> int:
+    return round(PACE_SCALE * pace_weight(seg))
 
 
 def paced_stops(stops: Iterable[tuple[Segment, int]]) -> float:
@@ -287,9 +319,9 @@ def meal_label(seg: Segment, start: int) -> str:
     """早餐/午餐/晚餐 for a meal place or a night market at a meal time; 點心 for a snack."""
     if is_snack(seg):
         return "點心"
-    if not (is_meal(seg) or is_night_market(seg)):
+    if not (is_meal(seg) or is_night_market(seg) or is_food_street(seg)):
         return ""
-    if is_meal(seg) and start <= to_minutes(BREAKFAST_LATEST) and seg.best_time == "morning":
+    if free_meal_slot(seg, start) == "breakfast":
         return "早餐"
     if is_night_market(seg):
         return "晚餐" if start >= to_minutes(DINNER[0]) else ""
