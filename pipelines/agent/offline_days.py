@@ -56,6 +56,11 @@ class DayEdits(Hints):
                 what = "、".join(new.interests or new.must_include) or "其他"
                 return self._say(turn, "replace_day_nothing", cities=where(here), what=what, day=day)
             days = edits.splice(Itinerary(days=days), day, one)
+        for day in sorted(d + 1 for d in keep if d + 1 not in keep and d < len(days)):
+            retimed = self._retimed(turn, days[day - 2], days[day - 1], trip, day, len(days))
+            if retimed is not days[day - 1]:
+                days[day - 1] = retimed
+                notes.append(self.prompts.text("retimed", day=day))
         intro = self.prompts.text(f"replan_intro.{kind}", **{"day": "", "place": "", **fmt})
         return self._finish_days(turn, edits.renumber(days, trip), trip, intro, notes)
 
@@ -123,7 +128,7 @@ class DayEdits(Hints):
         """``day`` from its own stops again when it now starts a long way from where ``prev`` ended."""
         segments = self._segments(turn, [i.segment_id for i in [*prev.items, *day.items]])
         start = edits.later_start(prev, day, segments, trip)
-        if start is None:
+        if start is None or edits.shift_fits(prev, day, segments, trip):  # moving the same stops later will do
             return day
         prefs = self._day_prefs(trip, Intent(text=""), number, days, trip.interests, [])
         one = self._plan(turn, [i.segment_id for i in day.items], 1, prefs.model_copy(update={"day_start": start}))

@@ -13,11 +13,13 @@ from pipelines.planner.rules import (
     day_window,
     entry_minutes,
     is_gentle,
+    kind_of,
     paced_stops,
     resolve_points,
     stop_cap,
     to_hhmm,
     to_minutes,
+    wants_sunrise,
 )
 from pipelines.planner.schedule import free_time
 
@@ -63,23 +65,20 @@ def splice(old: Itinerary, day: int, new_day: DayPlan) -> list[DayPlan]:
 def fit_transfers(days: list[DayPlan], segments: dict[str, Segment], prefs: Preferences) -> list[DayPlan]:
     """A day whose first stop is far from where the day before ended starts later by that transfer, when
     the day still ends in time (otherwise the verifier names it); a shorter move than before is shown as such."""
-    points = resolve_points(segments.values())
     out: list[DayPlan] = []
     for k, day in enumerate(days):
-        prev = next((d.items[-1] for d in reversed(out) if d.items), None) if k else None
+        prev = next((d for d in reversed(out) if d.items), None) if k else None
         if not day.items or prev is None:
             out.append(day)
             continue
         first = day.items[0]
-        a, b = points.get(prev.segment_id), points.get(first.segment_id)
-        need = entry_minutes(a, b, segments[first.segment_id].best_time, is_gentle(prefs)) if a and b else 0
+        need = entry_need(prev, day, segments, prefs)
         if need <= first.travel_minutes:  # the move is shorter now (the day before changed): say so, same times
             items = [first.model_copy(update={"travel_minutes": need}), *day.items[1:]]
             out.append(day.model_copy(update={"items": items}))
             continue
         late = max(0, to_minutes(prefs.day_start) + need - to_minutes(first.start))
-        end = to_minutes(day.items[-1].end) + late
-        if end > to_minutes(prefs.day_end):
+        if to_minutes(day.items[-1].end) + late > to_minutes(prefs.day_end):
             out.append(day)
             continue
         items = [
@@ -91,6 +90,25 @@ def fit_transfers(days: list[DayPlan], segments: dict[str, Segment], prefs: Pref
         items[0] = items[0].model_copy(update={"travel_minutes": need})
         out.append(day.model_copy(update={"items": items}))
     return out
+
+
+def entry_need(prev: DayPlan, day: DayPlan, segments: dict[str, Segment], prefs: Preferences) -> int:
+    """Minutes from where ``prev`` ended to ``day``'s first stop, counted at the start of the day."""
+    if not prev.items or not day.items:
+        return 0
+    points = resolve_points(segments.values())
+    a, b = points.get(prev.items[-1].segment_id), points.get(day.items[0].segment_id)
+    kind = kind_of(segments[day.items[0].segment_id], wants_sunrise(prefs))  # a sunrise spot is reached by night
+    return entry_minutes(a, b, kind, is_gentle(prefs)) if a and b else 0
+
+
+def shift_fits(prev: DayPlan, day: DayPlan, segments: dict[str, Segment], prefs: Preferences) -> bool:
+    """``day`` can start late enough to get there from where ``prev`` ended and still end in time."""
+    need = entry_need(prev, day, segments, prefs)
+    if not day.items or need <= day.items[0].travel_minutes:
+        return True
+    late = max(0, to_minutes(prefs.day_start) + need - to_minutes(day.items[0].start))
+    return to_minutes(day.items[-1].end) + late <= to_minutes(prefs.day_end)
 
 
 def day_of(itinerary: Itinerary, place: str) -> int | None:
@@ -136,14 +154,9 @@ def area_queries(areas: list[str], interests: list[str]) -> list[str]:
 def later_start(prev: DayPlan | None, day: DayPlan, segments: dict[str, Segment], prefs: Preferences) -> str | None:
     """The start a day needs when its first stop is a long way from where ``prev`` ended (a new day in
     墾丁 after a day in 高雄), rounded up to a quarter hour; None when the planned start already allows it."""
-    if prev is None or not prev.items or not day.items:
+    if prev is None or not day.items:
         return None
-    points = resolve_points(segments.values())
-    a, b = points.get(prev.items[-1].segment_id), points.get(day.items[0].segment_id)
-    if a is None or b is None:
-        return None
-    first = segments[day.items[0].segment_id]
-    need = entry_minutes(a, b, first.best_time, is_gentle(prefs))
+    need = entry_need(prev, day, segments, prefs)
     start = to_minutes(prefs.day_start) + need
     if need == 0 or to_minutes(day.items[0].start) >= start:
         return None

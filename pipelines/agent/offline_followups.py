@@ -94,6 +94,13 @@ class FollowUps(DayEdits):
             return self._say(turn, "stop_not_in_plan", place="、".join(places) or new.text)
         keep = {d: [i.segment_id for i in old.days[d - 1].items if i.segment_id not in ids] for d, ids in hit.items()}
         gone = [i.place for d in old.days for i in d.items if i.segment_id in {x for ids in hit.values() for x in ids}]
+        there = next((d for d in old.days for i in d.items if edits.named(i.place, new.must_include)), None)
+        if there is not None and there.day not in keep:  # 「把X換成赤崁樓」 with 赤崁樓 on another day: it moves
+            moved = [i for i in there.items if edits.named(i.place, new.must_include)]
+            keep[there.day] = [i.segment_id for i in there.items if i not in moved]
+            keep[min(hit)] += [i.segment_id for i in moved]
+            gone += [i.place for i in moved]
+            new = new.model_copy(update={"must_include": []})
         trip.avoid = merged(trip.avoid, places)[:20]  # 「換一批」 later must not bring it back
         trip.near = [a for a in trip.near if a not in places]  # 「不要去小琉球」 after 「小琉球跟墾丁」
         topic = [t for t in merged(new.interests, trip.interests) if t not in trip.avoid]

@@ -58,7 +58,7 @@ def test_follow_up_edits_the_plan(trip_agent, corpus_index, first, then):
     after = final.itinerary
     assert after is not None, final.answer
     assert edit_problems(intent, before, after, segments) == [], final.answer
-    assert new_failures(before, after) == [], final.answer
+    assert new_failures(before, after, intent) == [], final.answer
     assert session.itinerary == after and final.answer.startswith("【離線模式】")
     assert_cites_only_hits(final)
     assert all(n <= len(after.days) for h in hints_of(final.answer) for n in days_named(h)), hints_of(final.answer)
@@ -72,19 +72,23 @@ def test_swap_and_move_a_stop(trip_agent, corpus_index):
         before, final, intent, segments, _ = two_turns(trip_agent, corpus_index, "台南兩天一夜", message)
         assert intent.followup in ("swap_stop", "move_stop") and intent.place == sight
         assert edit_problems(intent, before, final.itinerary, segments) == [], final.answer
-        assert new_failures(before, final.itinerary) == [], final.answer
+        assert new_failures(before, final.itinerary, intent) == [], final.answer
 
 
 def test_a_swap_for_a_named_place_puts_it_on_that_day(trip_agent, corpus_index):
+    """「把X換成赤崁樓」: 赤崁樓 takes X's place (moving from its own day if it had one), once."""
     session = SessionState()
     plan = run_turn(trip_agent, "台南兩天一夜", session).itinerary
     day = next(d for d in plan.days if not any("赤崁樓" in i.place for i in d.items))
     sight = next(i.place for i in day.items if not i.note)
+    held = {d.day for d in plan.days for i in d.items if "赤崁樓" in i.place}
     final = run_turn(trip_agent, f"把{sight}換成赤崁樓", session)
     assert final.itinerary is not None, final.answer
     edited = final.itinerary.days[day.day - 1]
     assert any("赤崁樓" in i.place for i in edited.items) and not any(sight == i.place for i in edited.items)
-    assert [ids(d) for d in final.itinerary.days if d.day != day.day] == [ids(d) for d in plan.days if d.day != day.day]
+    assert sum("赤崁樓" in i.place for i in final.itinerary.stops) == 1
+    same = [d.day for d in plan.days if d.day != day.day and d.day not in held]
+    assert [ids(final.itinerary.days[d - 1]) for d in same] == [ids(plan.days[d - 1]) for d in same]
 
 
 def test_a_pace_change_for_one_day(trip_agent, corpus_index):

@@ -53,7 +53,7 @@ def test_every_suggestion_works_on_its_plan(hint_agent, corpus_index, request_te
         plans = [before, *([after] if after else [])]
         segments = {s.segment_id: s for s in corpus_index.get_segments({x for p in plans for x in p.segment_ids})}
         found = edit_problems(intent, before, after, segments)
-        found += new_failures(before, after) if after else []
+        found += new_failures(before, after, intent) if after else []
         found += ["answered with a greeting"] if "嗨！我是愛遊" in final.answer else []
         if found:
             problems[hint] = found

@@ -86,7 +86,8 @@ def edit_problems(
             problems += [f"not {'、'.join(intent.interests)}: {off}"] if off else []
             for day in after.days:  # a food trip eats lunch and dinner every day (the issue: 3 stops in 2 days)
                 labels = " ".join(i.note for i in day.items)
-                problems += [f"day {day.day} has no {m}" for m in ("午餐", "晚餐") if m not in labels]
+                meals = ("午餐",) if 1 < len(after.days) == day.day else ("午餐", "晚餐")  # home after lunch
+                problems += [f"day {day.day} has no {m}" for m in meals if m not in labels]
         case "set_date":
             first = intent.start_date
             problems += [
@@ -98,9 +99,13 @@ def edit_problems(
     return problems
 
 
-def new_failures(before: Itinerary, after: Itinerary) -> list[str]:
-    """Checks that passed before the edit and fail after it (an edit must not make the plan worse)."""
-    passed = {c.name for c in before.checks if c.passed}
+ASKED_FOR = {"move_stop": {"同一區同一天"}}  # moving a stop away from its outing splits it: the traveller asked
+
+
+def new_failures(before: Itinerary, after: Itinerary, intent: Intent) -> list[str]:
+    """Checks that passed before the edit and fail after it (an edit must not make the plan worse), except
+    what the edit itself asks for."""
+    passed = {c.name for c in before.checks if c.passed} - ASKED_FOR.get(intent.followup or "", set())
     return [f"{c.name}：{c.detail}" for c in after.checks if not c.passed and c.name in passed]
 
 
@@ -117,12 +122,17 @@ def _common(intent: Intent, before: Itinerary, after: Itinerary) -> list[str]:
 
 
 def _same_except(before: Itinerary, after: Itinerary, touched: set[int]) -> list[str]:
-    """Days the message did not name keep their stops, in order."""
-    return [
-        f"day {old.day} changed though the message did not name it"
-        for old in before.days
-        if old.day not in touched and (old.day > len(after.days) or ids(after.days[old.day - 1]) != ids(old))
-    ]
+    """Days the message did not name keep their stops, in order; only the day right after an edited one may
+    lose stops (it now starts from where the edited day ends, and the answer says so)."""
+    problems = []
+    for old in before.days:
+        if old.day in touched:
+            continue
+        now = ids(after.days[old.day - 1]) if old.day <= len(after.days) else []
+        retimed = old.day - 1 in touched and set(now) <= set(ids(old)) and len(now) >= len(ids(old)) - 2
+        if now != ids(old) and not retimed:
+            problems.append(f"day {old.day} changed though the message did not name it")
+    return problems
 
 
 def _topic_day(interests: Sequence[str], old: DayPlan, new: DayPlan, segments: dict[str, Segment]) -> list[str]:
