@@ -12,7 +12,6 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,9 @@ from pipelines.agent.offline_answer import (
     trip_length,
     where,
 )
+from pipelines.agent.offline_edits import excluded
 from pipelines.agent.offline_followups import EDITS, FollowUps
+from pipelines.agent.offline_turn import OfflineTurn
 from pipelines.agent.prompts import Prompts
 from pipelines.core.citations import Citations
 from pipelines.core.events import ToolFinished, ToolStarted
@@ -52,16 +53,6 @@ FILLERS = (
 AREA_SEARCHES = 3  # areas of a city searched by name (the area's stops and food), so an outing comes whole
 SEARCH_LIMIT = 10
 SHOW_HITS = 6
-
-
-@dataclass
-class OfflineTurn:
-    answer: str
-    request: Intent | None
-    tools: TurnTools
-    citations: Citations = field(default_factory=Citations)
-    itinerary: Itinerary | None = None
-    events: list[ToolStarted | ToolFinished] = field(default_factory=list)
 
 
 def taiwan_today() -> dt.date:
@@ -156,7 +147,7 @@ class OfflineAgent(FollowUps):
 
             def look(query: str, tags: list[str] | None, city=city, mine=mine) -> None:
                 hits = self._search(turn, query, city, tags)
-                mine += [h for h in hits if not _excluded(h, exclude, intent.avoid)]
+                mine += [h for h in hits if not excluded(h, exclude, intent.avoid)]
 
             for query, tags in [*queries, *(FOOD if fill else ())]:
                 look(query, self._tags(list(tags)) if isinstance(tags, tuple) else tags)
@@ -227,11 +218,6 @@ class OfflineAgent(FollowUps):
     def _say(self, turn: OfflineTurn, key: str, **values: Any) -> OfflineTurn:
         turn.answer = render_plain(self.prompts, key, **values)
         return turn
-
-
-def _excluded(hit: SegmentHit, exclude: set[str], avoid: list[str]) -> bool:
-    """Already planned (by id or place) or something the traveller wants to avoid."""
-    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
 
 
 def _unique_places(hits: list[SegmentHit]) -> list[SegmentHit]:

@@ -19,7 +19,7 @@ from pipelines.planner.rules import stop_cap
 from pipelines.planner.verifier import verify
 
 if TYPE_CHECKING:
-    from pipelines.agent.offline import OfflineTurn
+    from pipelines.agent.offline_turn import OfflineTurn
 
 
 MEALS = ("美食", "小吃")  # searched with a topic day so it still has lunch and dinner
@@ -86,11 +86,9 @@ class DayEdits(Hints):
         """Segment ids for one day: the topic and fillers, none in an outing (``areas``) another day holds;
         with a region named, only stops in that area; for a day changed to a topic, that topic and meals."""
         if new.near:
-            from pipelines.agent.offline import _excluded  # the agent's own rule (a module-level import is circular)
-
             queries = edits.area_queries(new.near, prefs.interests)
             hits = [h for c in cities for q in queries for h in self._search(turn, q, c, None)]
-            found = [h for h in hits if h.area in new.near and not _excluded(h, exclude, prefs.avoid)]
+            found = [h for h in hits if h.area in new.near and not edits.excluded(h, exclude, prefs.avoid)]
             ids = list(dict.fromkeys(h.segment_id for h in found))
         elif new.followup == "replace_day" and new.interests:  # 「第二天換成海邊」: that topic and meals, no fillers
             topic = Intent(text=new.text, interests=edits.with_family([*new.interests, *MEALS]), avoid=prefs.avoid)

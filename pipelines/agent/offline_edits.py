@@ -14,6 +14,7 @@ from pipelines.planner.rules import (
     entry_minutes,
     is_gentle,
     kind_of,
+    matches_avoid,
     paced_stops,
     resolve_points,
     stop_cap,
@@ -139,6 +140,11 @@ def named(place: str, names: list[str]) -> bool:
 def planned(itinerary: Itinerary) -> set[str]:
     """Segment ids and place names already in the plan."""
     return {x for i in itinerary.stops for x in (i.segment_id, i.place)}
+
+
+def excluded(hit: Segment, exclude: set[str], avoid: list[str]) -> bool:
+    """Already planned (by id or place) or something the traveller wants to avoid."""
+    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
 
 
 def wishes_for(wishes: list[DayWish], day: int, days: int) -> list[DayWish]:

@@ -20,7 +20,7 @@ from pipelines.intent.model import EDITS, Intent, merged
 from pipelines.planner.rules import is_food, matches_avoid, stop_cap
 
 if TYPE_CHECKING:
-    from pipelines.agent.offline import OfflineTurn
+    from pipelines.agent.offline_turn import OfflineTurn
 
 __all__ = ["EDITS", "FollowUps"]
 

@@ -17,7 +17,7 @@ from pipelines.core.models import DayPlan, Itinerary, Segment, SegmentHit
 from pipelines.planner.rules import is_food, is_meal, is_night_market
 
 if TYPE_CHECKING:
-    from pipelines.agent.offline import OfflineTurn
+    from pipelines.agent.offline_turn import OfflineTurn
 
 HINT_TOPICS = ("海邊", "美食", "自然", "古蹟", "夜市", "溫泉", "博物館")
 NEW_DAY_STOPS = 4  # unplanned stops (one of them food) it takes to offer 「再多一天」

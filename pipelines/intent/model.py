@@ -49,24 +49,7 @@ class Intent(BaseModel):
     def preferences(self, base: Preferences | None = None) -> Preferences:
         """Preferences for the planner; values this request did not mention come from ``base``."""
         prefs = base.model_copy(deep=True) if base else Preferences()
-        if self.pace:
-            prefs.pace = self.pace
-        if self.day_start:
-            prefs.day_start = self.day_start
-        if self.interests:
-            prefs.interests = (
-                list(self.interests) if self.followup == "only" else merged(prefs.interests, self.interests)
-            )
-        prefs.must_include = merged(prefs.must_include, self.must_include)[:20]
-        prefs.avoid = merged(prefs.avoid, self.avoid)[:20]
-        prefs.interests = [t for t in prefs.interests if t not in prefs.avoid]
-        prefs.with_kids = prefs.with_kids or self.with_kids
-        prefs.with_elders = prefs.with_elders or self.with_elders
-        prefs.start_date = self.start_date or prefs.start_date
-        prefs.day_wishes = self.day_wishes or prefs.day_wishes
-        prefs.near = self.near or prefs.near
-        prefs.budget = self.budget or prefs.budget
-        prefs.sunrise = prefs.sunrise or self.sunrise
+        overlay(prefs, self)
         return prefs
 
     def search_query(self) -> str:
@@ -81,19 +64,7 @@ def merge_intent(base: Intent | None, new: Intent) -> Intent:
     out = new.model_copy(deep=True)
     out.cities = merged(base.cities, new.cities)  # 「再加一天去墾丁」 adds 屏東 to a 高雄 trip
     out.days = new.days if new.followup == "set_days" or (new.days and new.followup is None) else base.days
-    out.pace = new.pace or base.pace
-    out.day_start = new.day_start or base.day_start
-    out.interests = list(new.interests) if new.followup == "only" else merged(base.interests, new.interests)
-    out.must_include = list(new.must_include) if new.followup == "only" else merged(base.must_include, new.must_include)
-    out.avoid = merged(base.avoid, new.avoid)
-    out.interests = [t for t in out.interests if t not in out.avoid]
-    out.with_kids = base.with_kids or new.with_kids
-    out.with_elders = base.with_elders or new.with_elders
-    out.start_date = new.start_date or base.start_date
-    out.day_wishes = new.day_wishes or base.day_wishes
-    out.near = new.near or base.near
-    out.budget = new.budget or base.budget
-    out.sunrise = base.sunrise or new.sunrise
+    overlay(out, new, base=base)
     out.wants_plan = base.wants_plan or new.wants_plan
     return out
 
@@ -107,6 +78,25 @@ def in_context(new: Intent, has_plan: bool) -> Intent:
     if new.start_date:
         return new.model_copy(update={"followup": "set_date"})
     return new
+
+
+def overlay(target: Preferences | Intent, new: Intent, base: Preferences | Intent | None = None) -> None:
+    """What ``new`` says laid over ``base`` (default: ``target`` itself), into ``target``: stated values win,
+    lists merge (「只要美食」 replaces interests and must-sees), flags add up, what is avoided is no interest."""
+    old = base or target
+    only = new.followup == "only"
+    target.pace = new.pace or old.pace  # type: ignore[assignment]
+    target.day_start = new.day_start or old.day_start  # type: ignore[assignment]
+    target.interests = list(new.interests) if only else merged(old.interests, new.interests)
+    target.must_include = (list(new.must_include) if only else merged(old.must_include, new.must_include))[:20]
+    target.avoid = merged(old.avoid, new.avoid)[:20]
+    target.interests = [t for t in target.interests if t not in target.avoid][:20]
+    target.with_kids, target.with_elders = old.with_kids or new.with_kids, old.with_elders or new.with_elders
+    target.sunrise = old.sunrise or new.sunrise
+    target.start_date = new.start_date or old.start_date
+    target.day_wishes = new.day_wishes or old.day_wishes
+    target.near = new.near or old.near
+    target.budget = new.budget or old.budget
 
 
 def merged(a: Iterable[str], b: Iterable[str]) -> list[str]:

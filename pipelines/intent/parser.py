@@ -70,8 +70,6 @@ def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None 
     rest, must_items, _ = take_clauses(rest, MUST)
     must_items += [edit.instead] if edit.instead else []  # 「把赤崁樓換成安平古堡」
     rest, only_items, only_text = take_clauses(rest, ONLY)
-    if only_items and intent.followup is None:
-        intent.followup = "only"
     if intent.followup is None:
         rest, intent.day_wishes, wished = take_wishes(rest)
         must_items += [p for p in wished if city_of(p) not in TAIWAN_CITIES and p not in REGION_AREAS]
@@ -105,8 +103,11 @@ def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None 
     intent.must_include = [m for m in intent.must_include if canonical_city(m) not in TAIWAN_CITIES]  # 「一定要去台南」
     asks = any(w in clean for w in QUESTION_WORDS) and not any(w in clean for w in ("行程", "規劃", "安排"))
     plan_words = any(w in clean for w in PLAN_WORDS) and not asks
+    new_trip = bool(intent.cities or intent.days)  # 「高雄兩天 只要美食」 is a trip, 「只要美食」 an edit of this one
+    if intent.followup is None and only_items and not new_trip:
+        intent.followup = "only"
     intent.wants_plan = bool(intent.days or intent.followup or plan_words or intent.problems)
-    if intent.followup is None and not intent.cities and not intent.days and _is_refinement(intent):
+    if intent.followup is None and not new_trip and _is_refinement(intent):
         intent.followup = "refine"
     return intent
 

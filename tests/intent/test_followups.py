@@ -56,7 +56,9 @@ def test_follow_ups(text, followup, extra):
         assert getattr(intent, key) == value, key
 
 
-@pytest.mark.parametrize("text", ["台北三天，第三天想泡溫泉", "台南兩天一夜 第二天去安平", "台南兩天 再多一點美食"])
+@pytest.mark.parametrize(
+    "text", ["台北三天，第三天想泡溫泉", "台南兩天一夜 第二天去安平", "台南兩天 再多一點美食", "高雄兩天 只要美食"]
+)
 def test_a_new_request_with_day_words_is_not_an_edit(text):
     assert parse_request(text, KNOWN).followup is None
 
