@@ -54,7 +54,7 @@ class DayEdits(Hints):
                 notes.append(self.prompts.text("swap_nothing", day=day))
             if one is None or (new.interests and not self._has_topic(turn, one, new.interests)):
                 what = "、".join(new.interests or new.must_include) or "其他"
-                return self._say(turn, "replace_day_nothing", cities=where(here), what=what, day=day)
+                return self._cannot(turn, "replace_day_nothing", cities=where(here), what=what, day=day)
             days = edits.splice(Itinerary(days=days), day, one)
         for day in sorted(d + 1 for d in keep if d + 1 not in keep and d < len(days)):
             retimed = self._retimed(turn, days[day - 2], days[day - 1], trip, day, len(days))
@@ -63,6 +63,11 @@ class DayEdits(Hints):
                 notes.append(self.prompts.text("retimed", day=day))
         intro = self.prompts.text(f"replan_intro.{kind}", **{"day": "", "place": "", **fmt})
         return self._finish_days(turn, edits.renumber(days, trip), trip, intro, notes)
+
+    def _cannot(self, turn: OfflineTurn, key: str, **values: Any) -> OfflineTurn:
+        """The edit could not be made: say why, and that the plan stays (「連不上」 when no search answered)."""
+        searches = [r for r in turn.tools.records if r.name == "search_segments"]
+        return self._say(turn, "search_failed" if searches and not any(r.ok for r in searches) else key, **values)
 
     def _day_prefs(
         self, trip: Preferences, new: Intent, day: int, days: int, interests: list[str], must: list[str]

@@ -157,7 +157,7 @@ class FollowUps(DayEdits):
             cands = self._candidates(turn, new, prefs, where_to, taken, self._areas(turn, out))
             one = self._plan_day(turn, cands, prefs, out[-1] if out else None)
             if one is None:
-                return self._say(turn, "add_day_nothing", cities=where(where_to))
+                return self._cannot(turn, "add_day_nothing", cities=where(where_to))
             out.append(one.model_copy(update={"day": day}))
             taken |= {x for i in one.items for x in (i.segment_id, i.place)}
         intro = self.prompts.text("replan_intro.add_day", length=trip_length(want))
