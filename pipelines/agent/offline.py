@@ -12,24 +12,26 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from pipelines.agent.offline_answer import (
-    follow_up_hints,
     pace_word,
+    problem_notes,
     render_plain,
     render_plan,
     render_search,
     trip_length,
     where,
 )
-from pipelines.agent.offline_followups import EDITS, FollowUps, removes_stop
+from pipelines.agent.offline_edits import excluded
+from pipelines.agent.offline_followups import EDITS, FollowUps
+from pipelines.agent.offline_turn import OfflineTurn
 from pipelines.agent.prompts import Prompts
 from pipelines.core.citations import Citations
 from pipelines.core.events import ToolFinished, ToolStarted
 from pipelines.core.models import Itinerary, Preferences, Segment, SegmentHit
-from pipelines.intent.parser import Intent, merge_intent, parse_request
+from pipelines.intent.parser import Intent, in_context, merge_intent, parse_request
 from pipelines.planner.plan import MAX_DAYS
 from pipelines.planner.rules import matches_avoid, norm, stop_cap
 from pipelines.tools.turn_tools import MAX_PLAN_SEGMENTS, ToolError, TurnTools
@@ -57,14 +59,9 @@ SEARCH_LIMIT = 10
 SHOW_HITS = 6
 
 
-@dataclass
-class OfflineTurn:
-    answer: str
-    request: Intent | None
-    tools: TurnTools
-    citations: Citations = field(default_factory=Citations)
-    itinerary: Itinerary | None = None
-    events: list[ToolStarted | ToolFinished] = field(default_factory=list)
+def taiwan_today() -> dt.date:
+    """Today's date where the traveller is: date words (「明天」「這週六」) mean Taiwan's calendar, not the server's."""
+    return dt.datetime.now(ZoneInfo("Asia/Taipei")).date()
 
 
 class OfflineAgent(FollowUps):
@@ -73,7 +70,7 @@ class OfflineAgent(FollowUps):
         index: SegmentSource,
         prompts: Prompts,
         max_days: int = MAX_DAYS,
-        today: Callable[[], dt.date] = dt.date.today,
+        today: Callable[[], dt.date] = taiwan_today,
     ):
         self.index, self.prompts, self.max_days, self.today = index, prompts, max_days, today
 
@@ -81,12 +78,12 @@ class OfflineAgent(FollowUps):
         """One offline turn; ``force_plan`` (for ``plan --request``) plans even a question like 「台南有什麼好吃的」."""
         known = Citations(hits=list(session.hits))
         turn = OfflineTurn(answer="", request=session.request, tools=TurnTools(self.index, known=known))
-        new = parse_request(message, self.index.cities(), today=self.today())
-        request = merge_intent(session.request, new)
         has_plan = session.itinerary is not None and bool(session.itinerary.days)
+        new = in_context(parse_request(message, self.index.cities(), today=self.today()), has_plan)
+        request = merge_intent(session.request, new)
         if new.unknown_places and not new.cities and not (has_plan and new.followup):
             return self._say(turn, "unknown_city", places=where(new.unknown_places), cities=where(self.index.cities()))
-        if has_plan and (new.followup or removes_stop(new, session.itinerary)):
+        if has_plan and (new.followup or self._removes_stop(new, session.itinerary)):
             turn.request = request
             return self._replan(turn, new, request, session.itinerary)
         if new.followup in EDITS:
@@ -100,11 +97,9 @@ class OfflineAgent(FollowUps):
 
     # --- the three kinds of answer ---------------------------------------------------------------------
     def _plan_new(self, turn: OfflineTurn, intent: Intent) -> OfflineTurn:
-        extra = list(intent.problems)
-        days = intent.days or 1
-        if days > self.max_days:
-            extra.append(self.prompts.text("days_clamped", max_days=self.max_days))
-            days = self.max_days
+        days = min(intent.days or 1, self.max_days)
+        clamped = ["days_clamped"] if (intent.days or 1) > self.max_days else []
+        extra = problem_notes(self.prompts, [*intent.problems, *clamped], self.max_days, intent.start_date)
         intent.days = days
         prefs = intent.preferences()
         cities = intent.cities
@@ -156,7 +151,7 @@ class OfflineAgent(FollowUps):
 
             def look(query: str, tags: list[str] | None, city=city, mine=mine) -> None:
                 hits = self._search(turn, query, city, tags)
-                mine += [h for h in hits if not _excluded(h, exclude, intent.avoid)]
+                mine += [h for h in hits if not excluded(h, exclude, intent.avoid)]
 
             for query, tags in [*queries, *(FOOD if fill else ())]:
                 look(query, self._tags(list(tags)) if isinstance(tags, tuple) else tags)
@@ -201,7 +196,7 @@ class OfflineAgent(FollowUps):
     ) -> OfflineTurn:
         turn.itinerary = itinerary
         segments = self._segments(turn, itinerary.segment_ids)
-        hints = follow_up_hints(self.prompts, itinerary, self._topics(itinerary))
+        hints = self._hints(turn, itinerary)
         turn.answer, turn.citations = render_plan(self.prompts, intro, itinerary, segments, extra or [], hints=hints)
         return turn
 
@@ -227,11 +222,6 @@ class OfflineAgent(FollowUps):
     def _say(self, turn: OfflineTurn, key: str, **values: Any) -> OfflineTurn:
         turn.answer = render_plain(self.prompts, key, **values)
         return turn
-
-
-def _excluded(hit: SegmentHit, exclude: set[str], avoid: list[str]) -> bool:
-    """Already planned (by id or place) or something the traveller wants to avoid."""
-    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
 
 
 def _unique_places(hits: list[SegmentHit]) -> list[SegmentHit]:

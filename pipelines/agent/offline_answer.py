@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from pipelines.agent.prompts import Prompts
@@ -74,25 +75,33 @@ def _stop_line(prompts: Prompts, item, segments: dict[str, Segment], cites: Cita
     return prompts.text("stop_line", start=item.start, end=item.end, place=item.place, n=n, travel=travel, note=note)
 
 
-def follow_up_hints(prompts: Prompts, itinerary: Itinerary, topics: Sequence[str]) -> list[str]:
-    """Follow-ups that work on this plan: a day that exists, a topic the city still has, a stop that is there."""
+def follow_up_hints(
+    prompts: Prompts, itinerary: Itinerary, topics: Sequence[str], can_add: bool, only_food: bool
+) -> list[str]:
+    """Follow-ups that work on this plan (``agent.offline_hints`` checks what each needs): a day that exists,
+    a topic the last day's city still has, a stop that is there."""
     days = len(itinerary.days)
     hints: list[str] = []
     last = "零一二三四五六七八九十"[days] if days <= 10 else str(days)
-    planned = {i.city for i in itinerary.stops}
     topic = next((t for t in topics if t not in itinerary.preferences.interests), "")
     if days >= 2 and topic:
         hints.append(prompts.text("hints.replace_day", day=last, topic=topic))
-    if days < MAX_HINT_DAYS:
+    if days < MAX_HINT_DAYS and can_add:
         hints.append(prompts.text("hints.add_day"))
     stop = next((i.place for d in itinerary.days for i in d.items if not i.note), "")
     if stop and len(itinerary.stops) >= 3:
         hints.append(prompts.text("hints.swap_stop", place=stop))
     if days >= 2:
         hints.append(prompts.text("hints.drop_day", day=last))
-    if "美食" in topics and planned:
+    if only_food and "美食" not in itinerary.preferences.interests:
         hints.append(prompts.text("hints.only_food"))
     return hints[:4]
+
+
+def problem_notes(prompts: Prompts, keys: Sequence[str], max_days: int, day: dt.date | None) -> list[str]:
+    """zh-TW notes for what the request parser could not take as written (「-3天」, a date already past)."""
+    date = f"{day.year}/{day.month}/{day.day}" if day else ""
+    return [prompts.text(f"problems.{key}", max_days=max_days, date=date) for key in dict.fromkeys(keys)]
 
 
 def render_search(

@@ -18,6 +18,7 @@ from pipelines.intent.lexicon import (
     ENGLISH_PLAN,
     ENGLISH_RELAXED,
 )
+from pipelines.intent.numbers import checked_days
 
 _DAYS = re.compile(r"\b(\d+|" + "|".join(ENGLISH_NUMBERS) + r")[\s-]*(?:day|days|night|nights)\b")
 
@@ -27,29 +28,35 @@ def is_english(text: str) -> bool:
     return letters >= 6 and letters >= sum(ord(ch) >= 0x2E80 for ch in text)
 
 
-def english_cities(text: str, known: set[str]) -> list[str]:
+def english_cities(text: str, known: frozenset[str]) -> list[str]:
     """Known cities named in English or pinyin, single words or two-word names (New Taipei)."""
     words = re.findall(r"[a-z]+", text.lower())
     found: list[str] = []
-    for i, word in enumerate(words):
-        for name in (" ".join(words[i : i + 2]), word):
-            city = canonical_city(name)
-            if city in known and city not in found:
-                found.append(city)
+    i = 0
+    while i < len(words):
+        for size in (2, 1):
+            city = canonical_city(" ".join(words[i : i + size]))
+            if city in known:
+                found += [] if city in found else [city]
+                i += size - 1
                 break
+        i += 1
     return found
 
 
-def english_days(text: str) -> int | None:
+def english_days(text: str) -> tuple[int | None, list[str]]:
+    """("2-day", "three days", "weekend", "day trip") → (days within 1–MAX_DAYS or None, problem keys)."""
     text = text.lower()
     if m := _DAYS.search(text):
+        if text[: m.start()].rstrip().endswith("-"):
+            return None, ["negative_days"]
         token = m.group(1)
-        return int(token) if token.isdigit() else ENGLISH_NUMBERS[token]
+        return checked_days(int(token) if token.isdigit() else ENGLISH_NUMBERS[token])
     if "weekend" in text:
-        return 2
+        return 2, []
     if "day trip" in text or "one day" in text:
-        return 1
-    return None
+        return 1, []
+    return None, []
 
 
 def english_interests(text: str) -> list[str]:

@@ -201,11 +201,11 @@ def matches_place(term: str, seg: Segment) -> bool:
 
 
 def matches_avoid(term: str, seg: Segment) -> bool:
-    """An avoid term hits this segment by place (as for must-include), city or tag."""
+    """An avoid term hits this segment by place (as for must-include), area (小琉球), city or tag."""
     t = norm(term)
     if not t:
         return False
-    if matches_place(term, seg):
+    if matches_place(term, seg) or (seg.area and t == norm(seg.area)):
         return True
     if seg.city and canonical_city(term) == canonical_city(seg.city):
         return True
