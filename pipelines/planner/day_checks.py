@@ -125,9 +125,14 @@ def _move(ctx: CheckContext, item, here: Point) -> int:
     return travel_minutes(there, here, ctx.gentle) if there is not None else 0
 
 
+MEAL_NOTES = ("早餐", "午餐", "晚餐")
+
+
 def detours(ctx: CheckContext) -> list[str]:
     """A day's moves take at most DETOUR_RATIO times (+ DETOUR_MINUTES) the shortest order of the same stops
-    between the same first and last stop: no zig-zag across town for lunch and back."""
+    between the same first and last stop that a traveller can follow: its meals stay the day's same
+    meals (a stop order that eats lunch after five hours of sights is no alternative). A sight put
+    between two stops of an area to come back to it later is a zig-zag such an order avoids."""
     problems = []
     for day in ctx.itinerary.days:
         points = [ctx.points.get(i.segment_id) for i in day.items]
@@ -135,22 +140,32 @@ def detours(ctx: CheckContext) -> list[str]:
             continue
         cost = [[travel_minutes(a, b, ctx.gentle) for b in points] for a in points]
         moved = sum(cost[k][k + 1] for k in range(len(points) - 1))
-        best = shortest_path(cost)
+        best = shortest_path(cost, {k for k, i in enumerate(day.items) if any(m in i.note for m in MEAL_NOTES)})
         if moved > DETOUR_RATIO * best + DETOUR_MINUTES:
             problems.append(f"第 {day.day} 天路上 {moved} 分鐘，同樣的景點換個順序只要 {best} 分鐘")
     return problems
 
 
-def shortest_path(cost: list[list[int]]) -> int:
-    """The shortest path from the first stop to the last through all the others (Held-Karp)."""
+def shortest_path(cost: list[list[int]], fixed: set[int] = frozenset()) -> int:
+    """The shortest path from the first stop to the last through all the others (Held-Karp), the stops in
+    ``fixed`` (meals) kept at their place in the order: stop k is the k-th visited."""
     n = len(cost)
     inner = range(1, n - 1)
-    best = {(1 << i, i): cost[0][i] for i in inner}
+
+    def allowed(i: int, position: int) -> bool:  # position: 1-based place of stop i in the order
+        return i == position if position in fixed or i in fixed else True
+
+    inf = float("inf")
+    best = {(1 << i, i): cost[0][i] for i in inner if allowed(i, 1)}
     for size in range(2, n - 1):
         for subset in itertools.combinations(inner, size):
             mask = sum(1 << i for i in subset)
             for last in subset:
+                if not allowed(last, size):
+                    continue
                 prev = mask ^ (1 << last)
-                best[(mask, last)] = min(best[(prev, j)] + cost[j][last] for j in subset if j != last)
+                best[(mask, last)] = min(
+                    (best[(prev, j)] + cost[j][last] for j in subset if j != last and (prev, j) in best), default=inf
+                )
     full = sum(1 << i for i in inner)
-    return min(best[(full, i)] + cost[i][n - 1] for i in inner)
+    return int(min((best[(full, i)] + cost[i][n - 1] for i in inner if (full, i) in best), default=inf))

@@ -26,7 +26,7 @@ from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, haversine_km
 
-MEAL_FIRST = False
+MEAL_FIRST = True
 FOOD_PER_DAY = 8  # the food places nearest a day's outings that it may choose from
 MEAL_FIRST_VALUE = 20_000  # what a meal is worth in the meal-first restart
 POLISH_SOLUTIONS = 30  # guided local search steps for a day that zig-zags (a solution count: deterministic)
@@ -101,7 +101,7 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
             solution = (
                 better if better is not None and better.ObjectiveValue() < solution.ObjectiveValue() else solution
             )
-    if _detours(stops, [model.nodes[i - 1].stop for i in _indices(model, solution)]):
+    if _detours(stops, [model.nodes[i - 1] for i in _indices(model, solution)]):
         params = _params()
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         params.solution_limit = POLISH_SOLUTIONS
@@ -152,12 +152,15 @@ def _hungry(model: DayModel, solution, stops: Stops) -> bool:
     return bool(offered - had)
 
 
-def _detours(stops: Stops, route: list[int]) -> bool:
-    """The day's moves are over ``rules.DETOUR_RATIO`` of the best order the verifier compares with."""
+def _detours(stops: Stops, route: list) -> bool:
+    """The day's moves (``route``: its nodes) are over ``rules.DETOUR_RATIO`` of the best order the verifier
+    compares with (its meals kept in their place)."""
     if not 4 <= len(route) <= MAX_EXACT:
         return False
-    cost = [[stops.travel(a, b) for b in route] for a in route]
-    return sum(cost[k][k + 1] for k in range(len(route) - 1)) > DETOUR_RATIO * shortest_path(cost) + DETOUR_MINUTES
+    cost = [[stops.travel(a.stop, b.stop) for b in route] for a in route]
+    meals = {k for k, node in enumerate(route) if node.meal or is_dinner(stops, node)}
+    moved = sum(cost[k][k + 1] for k in range(len(route) - 1))
+    return moved > DETOUR_RATIO * shortest_path(cost, meals) + DETOUR_MINUTES
 
 
 def _bases(stops: Stops) -> dict[str, int]:

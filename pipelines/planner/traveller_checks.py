@@ -13,8 +13,10 @@ from pipelines.planner.rules import (
     DINNER,
     FULL_DAY_END,
     LUNCH,
+    LUNCH_MINUTES,
     MEAL_AROUND_MINUTES,
     MEAL_REACH_MINUTES,
+    SIGHTS_END,
     area_key,
     day_end_for,
     day_window,
@@ -100,7 +102,8 @@ def _food_left(ctx: CheckContext, day: DayPlan, planned: set[str], meal: str) ->
 
 
 def outings(ctx: CheckContext) -> list[str]:
-    """An area travellers combine (a gorge, an island, an old town) is one day, unless it cannot fit one."""
+    """An area travellers combine (a gorge, an island, an old town) is one day, unless it cannot fit one (its
+    visits and the moves between them over a day's sight hours, to ``SIGHTS_END`` less lunch, or over the pace cap)."""
     by_area: dict[str, list[tuple[int, ItineraryItem]]] = {}
     for day, item in ctx.items():
         seg = ctx.seg(item)
@@ -113,14 +116,31 @@ def outings(ctx: CheckContext) -> list[str]:
         if len(days) < 2:
             continue
         segs = [(ctx.segments[i.segment_id], clock(i.start) or 0) for _, i in visits]
-        minutes = sum(s.visit_minutes for s, _ in segs)
-        too_big = paced_stops(segs) > stop_cap(ctx.prefs) or minutes > end - start - 60
+        points = [ctx.points[s.segment_id] for s, _ in segs if s.segment_id in ctx.points]
+        minutes = sum(s.visit_minutes for s, _ in segs) + _spanning_minutes(points, ctx.gentle)
+        hours = min(end, to_minutes(SIGHTS_END)) - start - LUNCH_MINUTES
+        too_big = paced_stops(segs) > stop_cap(ctx.prefs) or minutes > hours
         name = ctx.segments[visits[0][1].segment_id].area
         if not too_big:
             problems.append(f"{name}分在第 {'、'.join(map(str, days))} 天（一天就走得完）")
         elif days != list(range(days[0], days[-1] + 1)):
             problems.append(f"{name}分在不相連的第 {'、'.join(map(str, days))} 天")
     return problems
+
+
+def _spanning_minutes(points: list, gentle: bool) -> int:
+    """The moves a day of these stops needs at least (a minimum spanning tree: any order links them all):
+    清境's farm and 合歡山, 50 minutes up the mountain, are no afternoon together however short the visits."""
+    if not points:
+        return 0
+    reach = {k: travel_minutes(points[0], p, gentle) for k, p in enumerate(points[1:], start=1)}
+    total = 0
+    while reach:
+        k = min(reach, key=lambda j: (reach[j], j))
+        total += reach.pop(k)
+        for j in reach:
+            reach[j] = min(reach[j], travel_minutes(points[k], points[j], gentle))
+    return total
 
 
 def early(ctx: CheckContext) -> list[str]:
