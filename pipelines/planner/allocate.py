@@ -47,7 +47,7 @@ def allocate(
     city_days: dict[str, list[int]],
 ) -> Allocation:
     budget = budgets([start] * days, sight_ends, lunch)
-    outs = build(stops, sights(stops), max(budget), cap)
+    outs = build(stops, sights(stops), budget, cap)
     block = [city_days.get(stops[o.stops[0]].seg.city or "") for o in outs]
     allowed: list[list[int] | None] = list(block)
     bonus = [0] * len(outs)

@@ -29,6 +29,7 @@ from pipelines.planner.rules import (
     matches_place,
     near_anchors,
     opening,
+    pace_weight,
     paced_stops,
     stop_cap,
     to_hhmm,
@@ -50,6 +51,8 @@ def day_use(ctx: CheckContext) -> list[str]:
         if not day.items:
             if not any(b.reason for b in day.free):
                 problems.append(f"第 {day.day} 天沒有安排，也沒有說明原因")
+            elif fits := _empty_day_fit(ctx, spare, day):
+                problems.append(f"第 {day.day} 天沒有安排，「{fits}」還沒排也放得進")
             continue
         times = [(clock(i.start), clock(i.end), i) for i in day.items]
         if any(b is None or e is None for b, e, _ in times):
@@ -59,15 +62,20 @@ def day_use(ctx: CheckContext) -> list[str]:
         target = DEPARTURE_END if is_departure(day.day, ctx.days, ctx.prefs) else FULL_DAY_END
         end = min(to_minutes(target), day_end_for(ctx.prefs, day.day, ctx.days))
         gaps.append((times[-1][1], end, MAX_GAP // 2, times[-1][2], None))
-        full = _paced(ctx, day) >= stop_cap(ctx.prefs)
+        room = stop_cap(ctx.prefs) - _paced(ctx, day)  # what the pace cap leaves: a sight over it does not fit
         for begin, finish, allowed, before, after in gaps:
             if finish - begin <= allowed:
                 continue
             if not _covered(day.free, begin, finish, allowed):
                 problems.append(f"第 {day.day} 天 {to_hhmm(begin)}–{to_hhmm(finish)} 空著，沒有說明要做什麼")
-            elif not full and (fits := _fitting(ctx, spare, begin, finish, before, after)):
+            elif room > 0 and (fits := _fitting(ctx, spare, begin, finish, before, after, room)):
                 problems.append(f"第 {day.day} 天 {to_hhmm(begin)}–{to_hhmm(finish)} 空著，「{fits}」還沒排也放得進")
     return problems
+
+
+def _empty_day_fit(ctx: CheckContext, spare: list[Segment], day: DayPlan) -> str:
+    hours = day_end_for(ctx.prefs, day.day, ctx.days) - day_window(ctx.prefs)[0]
+    return next((g.place or "" for g in spare if g.city == day.city and g.visit_minutes <= hours), "")
 
 
 def _covered(blocks: list[FreeTime], begin: int, finish: int, allowed: int) -> bool:
@@ -105,11 +113,12 @@ def _unplanned_sights(ctx: CheckContext) -> list[Segment]:
     return out
 
 
-def _fitting(ctx: CheckContext, spare: list[Segment], begin: int, finish: int, before, after) -> str:
-    """A spare sight of the day's city that fits between ``before`` and ``after`` (items, or None)."""
+def _fitting(ctx: CheckContext, spare: list[Segment], begin: int, finish: int, before, after, room: float) -> str:
+    """A spare sight of the day's city that fits between ``before`` and ``after`` (items, or None) and in the
+    ``room`` the pace cap leaves."""
     city = (before or after).city
     for seg in spare:
-        if seg.city != city:
+        if seg.city != city or pace_weight(seg) > room:
             continue
         here = ctx.points[seg.segment_id]
         come = _move(ctx, before, here)

@@ -158,7 +158,10 @@ def _nodes(stops: Stops, members: list[int], start: int, end: int) -> list[Node]
         if stop.meal:
             continue
         window = stop.window(start, end)  # a sight (a food street is one too, between meals)
-        if window:
+        noon = to_minutes(LUNCH[1])
+        if window and stop.seg.visit_minutes >= MEAL_INSIDE_MINUTES and window[0] <= noon < window[1]:
+            nodes += [Node(n, "", window[0], noon), Node(n, "", noon + 1, window[1])]  # eaten inside, or not
+        elif window:
             nodes.append(Node(n, "", *window))
     return nodes
 
@@ -171,12 +174,14 @@ def _pace_units(stops: Stops, node: Node) -> int:
 
 
 def lunch_node(stops: Stops, node: Node) -> bool:
-    """A lunch copy, or a visit long enough to eat lunch during that cannot end before lunch
-    (``rules.eats_inside``; not a sunrise at dawn)."""
+    """A lunch copy, or a visit long enough to eat lunch during that starts by noon and cannot end before
+    lunch (``rules.eats_inside``; not a sunrise at dawn). Such a visit has a second copy starting after noon
+    that is no lunch (``_nodes``): 阿里山 after a 雞肉飯 lunch."""
     if node.stop < 0 or node.meal:
         return node.meal == "lunch"
     visit = stops[node.stop].seg.visit_minutes
-    return visit >= MEAL_INSIDE_MINUTES and node.first + visit >= to_minutes(LUNCH[1]) + 60
+    noon = to_minutes(LUNCH[1])
+    return visit >= MEAL_INSIDE_MINUTES and node.last <= noon and node.first + visit >= noon + 60
 
 
 def is_dinner(stops: Stops, node: Node) -> bool:

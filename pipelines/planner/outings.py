@@ -52,9 +52,10 @@ def sights(stops: Stops) -> list[int]:
     return [s.n for s in stops.items if not s.meal and not s.market]
 
 
-def build(stops: Stops, members: Sequence[int], budget: int, cap: int) -> list[Outing]:
-    """Outings of these stops: one per area (cut into parts of at most ``budget`` minutes and the pace cap),
-    one per other stop."""
+def build(stops: Stops, members: Sequence[int], budget: Sequence[int], cap: int) -> list[Outing]:
+    """Outings of these stops: one per area, one per other stop. An area that no day holds whole is cut into
+    parts that fit any day (its shortest day's minutes and the pace cap): cut to the longest day, the rest
+    of 恆春半島 would fit no departure day and be left out with the day empty."""
     groups: dict[str, list[int]] = {}
     for n in members:
         key = stops[n].outing or f"#{n}"
@@ -62,9 +63,11 @@ def build(stops: Stops, members: Sequence[int], budget: int, cap: int) -> list[O
     out: list[Outing] = []
     for group in groups.values():
         path = path_order(sorted(group), stops.travel)
+        whole = _minutes(stops, path) <= max(budget) and _units(stops, path) <= PACE_SCALE * cap
+        most = max(budget) if whole else min(budget)
         part: list[int] = []
         for n in path:
-            if part and (_minutes(stops, [*part, n]) > budget or _units(stops, [*part, n]) > PACE_SCALE * cap):
+            if part and (_minutes(stops, [*part, n]) > most or _units(stops, [*part, n]) > PACE_SCALE * cap):
                 out.append(_outing(stops, part))
                 part = []
             part.append(n)
