@@ -62,6 +62,11 @@ def allocate(
                 allowed[k], bonus[k] = [day], bonus[k] + WISH_VALUE
             else:
                 wished.update({s.n: day for s in stops.items if s.n not in wished and _asks(s, wish, term)})
+    for term in prefs.near:  # an area the traveller named (「想去小琉球跟墾丁」): its best outing comes first
+        named = [k for k, o in enumerate(outs) if any(_names(term, stops[n].seg) for n in o.stops)]
+        if named:
+            k = max(named, key=lambda j: (outs[j].value, -j))
+            bonus[k] += WISH_VALUE
     travel = lambda a, b: stops.travel(a.stops[-1], b.stops[0])  # noqa: E731 - the move from one outing to the next
     day_of = assign(outs, budget, cap, allowed, bonus, travel)
     pinned = set(range(days)) if city_days else {d for w in prefs.day_wishes for d in [_day(w, days)] if d is not None}
@@ -91,6 +96,10 @@ def allocate(
             out.allowed[stop.n] = [d for d in own if _near(stops, out, stop.n, d, FILL_MINUTES, empty_ok=True)]
     _feed(stops, out, days, city_days)
     return out
+
+
+def _names(term: str, seg) -> bool:
+    return norm(term) in (norm(seg.area or ""), norm(seg.place or ""))
 
 
 def city_days(stops: Stops, days: int) -> dict[str, list[int]]:

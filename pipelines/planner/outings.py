@@ -53,9 +53,9 @@ def sights(stops: Stops) -> list[int]:
 
 
 def build(stops: Stops, members: Sequence[int], budget: Sequence[int], cap: int) -> list[Outing]:
-    """Outings of these stops: one per area, one per other stop. An area that no day holds whole is cut into
-    parts that fit any day (its shortest day's minutes and the pace cap): cut to the longest day, the rest
-    of 恆春半島 would fit no departure day and be left out with the day empty."""
+    """Outings of these stops: one per area (cut into parts of at most a day's minutes and the pace cap, along
+    a short path), one per other stop. An area no day holds whole is cut to the shortest day: cut to the
+    longest, the rest of 恆春半島 would fit no departure day and be left out, that day empty."""
     groups: dict[str, list[int]] = {}
     for n in members:
         key = stops[n].outing or f"#{n}"
@@ -63,16 +63,21 @@ def build(stops: Stops, members: Sequence[int], budget: Sequence[int], cap: int)
     out: list[Outing] = []
     for group in groups.values():
         path = path_order(sorted(group), stops.travel)
-        whole = _minutes(stops, path) <= max(budget) and _units(stops, path) <= PACE_SCALE * cap
-        most = max(budget) if whole else min(budget)
-        part: list[int] = []
-        for n in path:
-            if part and (_minutes(stops, [*part, n]) > most or _units(stops, [*part, n]) > PACE_SCALE * cap):
-                out.append(_outing(stops, part))
-                part = []
-            part.append(n)
-        out.append(_outing(stops, part))
+        parts = _cut(stops, path, max(budget), cap)
+        if len(parts) > 1:  # it needs days anyway: parts any day holds, which days may still take two of
+            parts = _cut(stops, path, min(budget), cap)
+        out += [_outing(stops, p) for p in parts]
     return out
+
+
+def _cut(stops: Stops, path: list[int], most: int, cap: int) -> list[list[int]]:
+    parts: list[list[int]] = [[]]
+    for n in path:
+        part = parts[-1]
+        if part and (_minutes(stops, [*part, n]) > most or _units(stops, [*part, n]) > PACE_SCALE * cap):
+            parts.append([])
+        parts[-1].append(n)
+    return parts
 
 
 def _minutes(stops: Stops, part: Sequence[int]) -> int:
