@@ -186,6 +186,7 @@ def _near(stops: Stops, out: Allocation, n: int, day: int, minutes: int, empty_o
     there = [m for m, d in out.outing_day.items() if d == day]
     if not there:
         return empty_ok
+    there += [s.n for s in stops.items if s.must and s.n != n]  # a must-see (a 牛肉湯 lunch) anchors fillers too
     return min(stops.travel(n, m) for m in there) <= minutes
 
 

@@ -156,6 +156,12 @@ def detours(ctx: CheckContext) -> list[str]:
 
 
 def shortest_path(cost: list[list[int]], fixed: set[int] = frozenset()) -> int:
+    """The length of ``best_order``."""
+    order = best_order(cost, fixed)
+    return sum(cost[a][b] for a, b in itertools.pairwise(order)) if order else 0
+
+
+def best_order(cost: list[list[int]], fixed: set[int] = frozenset()) -> list[int]:
     """The shortest path from the first stop to the last through all the others (Held-Karp), the stops in
     ``fixed`` (meals) kept at their place in the order: stop k is the k-th visited."""
     n = len(cost)
@@ -164,17 +170,23 @@ def shortest_path(cost: list[list[int]], fixed: set[int] = frozenset()) -> int:
     def allowed(i: int, position: int) -> bool:  # position: 1-based place of stop i in the order
         return i == position if position in fixed or i in fixed else True
 
-    inf = float("inf")
-    best = {(1 << i, i): cost[0][i] for i in inner if allowed(i, 1)}
+    best: dict[tuple[int, int], tuple[int, int]] = {
+        (1 << i, i): (cost[0][i], 0) for i in inner if allowed(i, 1)
+    }  # (mask, last) -> (length, the stop before last)
     for size in range(2, n - 1):
         for subset in itertools.combinations(inner, size):
             mask = sum(1 << i for i in subset)
             for last in subset:
-                if not allowed(last, size):
-                    continue
                 prev = mask ^ (1 << last)
-                best[(mask, last)] = min(
-                    (best[(prev, j)] + cost[j][last] for j in subset if j != last and (prev, j) in best), default=inf
-                )
+                options = [(best[(prev, j)][0] + cost[j][last], j) for j in subset if j != last and (prev, j) in best]
+                if options and allowed(last, size):
+                    best[(mask, last)] = min(options)
     full = sum(1 << i for i in inner)
-    return int(min((best[(full, i)] + cost[i][n - 1] for i in inner if (full, i) in best), default=inf))
+    ends = [(best[(full, i)][0] + cost[i][n - 1], i) for i in inner if (full, i) in best]
+    if n < 3 or not ends:
+        return list(range(n)) if n < 3 else []
+    order, mask, last = [n - 1], full, min(ends)[1]
+    while last:
+        order.append(last)
+        mask, last = mask ^ (1 << last), best[(mask, last)][1]
+    return [0, *reversed(order)]

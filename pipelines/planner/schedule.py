@@ -152,7 +152,9 @@ _EMPTY = "影片資料裡這一帶的景點都排進其他天了，這天留給�
 
 
 def _block(begin: int, finish: int, place: str, cap_full: bool, before: bool, morning: bool = False) -> FreeTime:
-    if morning:
+    if morning and finish - begin > MAX_GAP + LATE_START_GAP:  # not a slow morning: say there is nothing more
+        label, reason = "自由活動", f"影片資料裡這一帶沒有更多放得進這段時間的景點，可以自由逛逛，再去「{place}」"
+    elif morning:
         label, reason = "休息", f"這天的行程從「{place}」開始，早上可以睡晚一點、在旅館附近慢慢吃早餐"
     elif cap_full:
         then = f"，再去「{place}」" if before and place else ""

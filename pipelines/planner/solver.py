@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipelines.core.models import Preferences
-from pipelines.planner.day_checks import MAX_EXACT, shortest_path
+from pipelines.planner.day_checks import MAX_EXACT, best_order, shortest_path
 from pipelines.planner.day_model import DayAsk, DayModel, build, is_dinner, lunch_node
 from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO
 from pipelines.planner.stops import Stops
@@ -106,11 +106,32 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         params.solution_limit = POLISH_SOLUTIONS
         solution = _best(solution, model.routing.SolveFromAssignmentWithParameters(solution, params))
+    if _detours(stops, [model.nodes[i - 1] for i in _indices(model, solution)]):
+        solution = _in_best_order(model, solution, stops)
     visits = []
     for i in _indices(model, solution):
         node = model.nodes[i - 1]
         visits.append((node.stop, node.meal, solution.Value(model.time.CumulVar(model.manager.NodeToIndex(i)))))
     return DayRoute(tuple(visits))
+
+
+def _in_best_order(model: DayModel, solution, stops: Stops):
+    """The same stops in the verifier's best order (meals in place), when the day's windows allow it: a
+    search that prices a sunset spot's hour above a detour would otherwise keep the zig-zag."""
+    from ortools.constraint_solver import routing_enums_pb2
+
+    route = _indices(model, solution)
+    nodes = [model.nodes[i - 1] for i in route]
+    cost = [[stops.travel(a.stop, b.stop) for b in nodes] for a in nodes]
+    order = best_order(cost, {k for k, node in enumerate(nodes) if node.meal or is_dinner(stops, node)})
+    start = model.routing.ReadAssignmentFromRoutes([[1, *(route[k] for k in order)]], True) if order else None
+    if start is None:
+        return solution
+    params = _params()
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    params.solution_limit = 1  # the order as it is, timed by the model
+    found = model.routing.SolveFromAssignmentWithParameters(start, params)
+    return found if found is not None else solution
 
 
 def _best(solution, other):
