@@ -26,7 +26,7 @@ from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, haversine_km
 
-MEAL_FIRST = True
+MEAL_FIRST = True  # search a day that misses a meal it has food for again from a meal-first start
 FOOD_PER_DAY = 8  # the food places nearest a day's outings that it may choose from
 MEAL_FIRST_VALUE = 20_000  # what a meal is worth in the meal-first restart
 POLISH_SOLUTIONS = 30  # guided local search steps for a day that zig-zags (a solution count: deterministic)
