@@ -78,6 +78,7 @@ def _traveller_expectations(case: dict, itinerary, corpus_index) -> None:
         assert any(set(tags) & set(segments[i.segment_id].tags) for i in itinerary.days[day - 1].items), day
     if earliest := case.get("not_before"):
         for day in itinerary.days:
+            assert day.items, f"第 {day.day} 天沒有行程"
             first = day.items[0]
             assert to_minutes(first.start) - first.travel_minutes >= to_minutes(earliest), (day.day, first)
 
