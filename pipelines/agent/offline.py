@@ -1,65 +1,94 @@
 """The offline agent: no LLM. Intent parser → the same tools the LLM calls → a templated answer.
 
-Follow-ups (「第二天換成海邊的行程」「再多一天」「只要美食」) edit the session's itinerary.
-Deterministic: the same request and session give the same answer.
+Follow-ups edit the session's itinerary (``offline_followups``); the days the traveller did not
+name stay as they were. A request naming no city gets a clearly labelled example plan for a
+suggested city and the question which city they want. Deterministic: the same request, session and
+``today`` give the same answer (the clock is read once, here at the edge, and can be injected).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from pipelines.agent.offline_answer import pace_word, render_plain, render_plan, render_search, trip_length, where
+from pipelines.agent.offline_answer import (
+    pace_word,
+    problem_notes,
+    render_plain,
+    render_plan,
+    render_search,
+    trip_length,
+    where,
+)
+from pipelines.agent.offline_edits import excluded
+from pipelines.agent.offline_followups import EDITS, FollowUps
+from pipelines.agent.offline_turn import OfflineTurn
 from pipelines.agent.prompts import Prompts
 from pipelines.core.citations import Citations
 from pipelines.core.events import ToolFinished, ToolStarted
 from pipelines.core.models import Itinerary, Preferences, Segment, SegmentHit
-from pipelines.intent.parser import Intent, merge_intent, parse_request
+from pipelines.intent.parser import Intent, in_context, merge_intent, parse_request
 from pipelines.planner.plan import MAX_DAYS
-from pipelines.planner.rules import matches_avoid, stop_cap
-from pipelines.planner.verifier import verify
+from pipelines.planner.rules import matches_avoid, norm, stop_cap
 from pipelines.tools.turn_tools import MAX_PLAN_SEGMENTS, ToolError, TurnTools
 
 if TYPE_CHECKING:
     from pipelines.agent.session import SessionState
     from pipelines.core.ports import SegmentSource
 
-# Broad searches that fill a plan after the traveller's own must-sees and interests.
-FILLERS = ("必去 景點", "在地 美食 小吃", "老街 古蹟 散步", "自然 風景", "夜市 夜景", "咖啡 甜點 文青")
+# Broad searches that fill a plan after the traveller's own must-sees and interests: every kind of
+# place (by tag), so the planner can fill each day and feed it, not only the best-known sights.
+FOOD = (  # every day eats: always searched, three ways, so a city's food comes whole
+    ("在地 美食 小吃 餐廳", ("美食", "小吃")),
+    ("老街 海鮮 早餐", ("美食", "小吃")),
+    ("夜市", ("夜市",)),
+)
+FILLERS = (
+    ("必去 景點 風景 夜景", ("景觀", "自然", "夜景")),
+    ("古蹟 歷史 老街", ("古蹟", "歷史", "老街")),
+    ("博物館 藝術 文青", ("博物館", "藝術", "文青")),
+    ("海邊 溫泉 步道 親子", ("海邊", "溫泉", "步道", "親子")),
+    ("宗教 農場 咖啡 甜點", ("宗教", "農場", "咖啡", "甜點")),
+)
+AREA_SEARCHES = (3, 6)  # areas a city's search looks up by name (so an outing comes whole): short and long trips
 SEARCH_LIMIT = 10
 SHOW_HITS = 6
 
 
-@dataclass
-class OfflineTurn:
-    answer: str
-    request: Intent | None
-    tools: TurnTools
-    citations: Citations = field(default_factory=Citations)
-    itinerary: Itinerary | None = None
-    events: list[ToolStarted | ToolFinished] = field(default_factory=list)
+def taiwan_today() -> dt.date:
+    """Today's date where the traveller is: date words (「明天」「這週六」) mean Taiwan's calendar, not the server's."""
+    return dt.datetime.now(ZoneInfo("Asia/Taipei")).date()
 
 
-class OfflineAgent:
-    def __init__(self, index: SegmentSource, prompts: Prompts, max_days: int = MAX_DAYS):
-        self.index, self.prompts, self.max_days = index, prompts, max_days
+class OfflineAgent(FollowUps):
+    def __init__(
+        self,
+        index: SegmentSource,
+        prompts: Prompts,
+        max_days: int = MAX_DAYS,
+        today: Callable[[], dt.date] = taiwan_today,
+    ):
+        self.index, self.prompts, self.max_days, self.today = index, prompts, max_days, today
 
     def answer(self, message: str, session: SessionState, force_plan: bool = False) -> OfflineTurn:
         """One offline turn; ``force_plan`` (for ``plan --request``) plans even a question like 「台南有什麼好吃的」."""
         known = Citations(hits=list(session.hits))
         turn = OfflineTurn(answer="", request=session.request, tools=TurnTools(self.index, known=known))
-        new = parse_request(message, self.index.cities())
-        request = merge_intent(session.request, new)
         has_plan = session.itinerary is not None and bool(session.itinerary.days)
+        new = in_context(parse_request(message, self.index.cities(), today=self.today()), has_plan)
+        request = merge_intent(session.request, new)
         if new.unknown_places and not new.cities and not (has_plan and new.followup):
             return self._say(turn, "unknown_city", places=where(new.unknown_places), cities=where(self.index.cities()))
-        if new.followup and has_plan:
+        if has_plan and (new.followup or self._removes_stop(new, session.itinerary)):
             turn.request = request
             return self._replan(turn, new, request, session.itinerary)
-        if new.followup in ("replace_day", "add_day", "remove_day", "set_days"):
+        if new.followup in EDITS:
             return self._say(turn, "no_plan_yet")
-        if not (new.cities or new.interests or new.must_include or new.days or new.avoid):
+        if not (new.cities or new.interests or new.must_include or new.days or new.avoid or new.wants_plan):
             return self._say(turn, "greeting")
         turn.request = new
         if new.days or new.wants_plan or force_plan:
@@ -68,25 +97,30 @@ class OfflineAgent:
 
     # --- the three kinds of answer ---------------------------------------------------------------------
     def _plan_new(self, turn: OfflineTurn, intent: Intent) -> OfflineTurn:
-        extra = []
-        days = intent.days or 1
-        if days > self.max_days:
-            extra.append(self.prompts.text("days_clamped", max_days=self.max_days))
-            days = self.max_days
+        days = min(intent.days or 1, self.max_days)
+        clamped = ["days_clamped"] if (intent.days or 1) > self.max_days else []
+        extra = problem_notes(self.prompts, [*intent.problems, *clamped], self.max_days, intent.start_date)
         intent.days = days
         prefs = intent.preferences()
-        cities = intent.cities or self._best_city(turn, intent)
-        cands = self._gather(turn, intent, cities, exclude=set(), want=days * stop_cap(prefs) + 2)
+        cities = intent.cities
+        if not cities:  # never pick a city silently: an example for a suggested one, and ask
+            cities = [self._example_city()]
+            extra.insert(0, self.prompts.text("no_city", city=cities[0], cities=where(self.index.cities())))
+        cands = self._gather(turn, intent, cities, exclude=set(), want=days * (stop_cap(prefs) + 4) + 10)
         if not cands:
             return self._nothing(turn, intent)
         itinerary = self._plan(turn, cands, days, prefs)
         if itinerary is None:
             return self._nothing(turn, intent)
-        seed = intent.text
-        intro = self.prompts.pick(
-            "plan_intro", seed, where=where(cities), length=trip_length(days), pace=pace_word(self.prompts, prefs.pace)
-        )
+        key = "plan_intro" if intent.cities else "example_intro"
+        pace = pace_word(self.prompts, prefs.pace)
+        intro = self.prompts.pick(key, intent.text, where=where(cities), length=trip_length(days), pace=pace)
         return self._finish_plan(turn, intro, itinerary, extra)
+
+    def _example_city(self) -> str:
+        wanted = self.prompts.text("example_city")
+        cities = self.index.cities()
+        return wanted if wanted in cities else cities[0]
 
     def _search_only(self, turn: OfflineTurn, intent: Intent) -> OfflineTurn:
         hits: list[SegmentHit] = []
@@ -99,84 +133,36 @@ class OfflineAgent:
         turn.answer, turn.citations = render_search(self.prompts, intent.text, hits, where(intent.cities), topic)
         return turn
 
-    def _replan(self, turn: OfflineTurn, new: Intent, request: Intent, old: Itinerary) -> OfflineTurn:
-        prefs = request.preferences(base=old.preferences)
-        old_ids = old.segment_ids
-        cities = request.cities or list(dict.fromkeys(i.city for i in old.stops))
-        days = len(old.days)
-        kind = new.followup or "refine"
-        cap = stop_cap(prefs)
-        if kind == "replace_day":
-            return self._replace_day(turn, new, old, prefs, cities)
-        if kind in ("add_day", "remove_day", "set_days"):
-            days = min(self.max_days, max(1, (new.days or days) if kind == "set_days" else days + new.day_delta))
-            request.days = days
-            more = (
-                self._gather(turn, request, cities, _planned(old), want=(days - len(old.days)) * cap)
-                if days > len(old.days)
-                else []
-            )
-            cands = old_ids + more
-        elif kind == "only":
-            topic = Intent(text=new.text, interests=new.interests, must_include=new.must_include)
-            cands = self._gather(turn, topic, cities, set(), want=days * cap, fill=False)
-        elif kind == "more":
-            cands = self._gather(turn, request, cities, _planned(old), want=days * cap)
-        else:  # refine: new must-sees / interests / pace / avoid on top of the current stops
-            cands = self._gather(turn, new, cities, _planned(old), want=0, fill=False) + old_ids
-        itinerary = self._plan(turn, cands, days, prefs) if cands else None
-        if itinerary is None:
-            return self._nothing(turn, new)
-        topic = "、".join(new.interests) or "你想要的"
-        intro = self.prompts.text(f"replan_intro.{kind}", length=trip_length(days), topic=topic, day="")
-        return self._finish_plan(turn, intro, itinerary)
-
-    def _replace_day(
-        self, turn: OfflineTurn, new: Intent, old: Itinerary, prefs: Preferences, cities: list[str]
-    ) -> OfflineTurn:
-        day = len(old.days) if new.target_day == -1 else (new.target_day or 1)
-        if not 1 <= day <= len(old.days):
-            return self._say(turn, "no_plan_yet") if not old.days else self._nothing(turn, new)
-        keep = {x for d in old.days if d.day != day for i in d.items for x in (i.segment_id, i.place)}
-        topic = Intent(text=new.text, interests=new.interests, must_include=new.must_include, avoid=new.avoid)
-        # must-sees already on other days stay there; the new day only has to hold this message's own
-        day_prefs = prefs.model_copy(
-            update={"interests": new.interests or prefs.interests, "must_include": new.must_include}
-        )
-        fill = not (new.interests or new.must_include)
-        cands = self._gather(turn, topic, cities, keep, want=stop_cap(prefs), fill=fill)
-        one = self._plan(turn, cands, 1, day_prefs) if cands else None
-        if one is None or not one.days or not one.days[0].items:
-            # say so rather than drag the day to another city: the plan stays as it was
-            what = "、".join(new.interests or new.must_include) or "其他"
-            return self._say(turn, "replace_day_nothing", cities=where(cities), what=what, day=day)
-        new_day = one.days[0].model_copy(update={"day": day})
-        days = [new_day if d.day == day else d for d in old.days]
-        spliced = Itinerary(days=days, preferences=prefs, notes=list(one.notes))
-        segments = self._segments(turn, spliced.segment_ids)
-        spliced.checks = verify(spliced, list(segments.values()), len(days), prefs)
-        turn.itinerary = spliced
-        intro = self.prompts.text("replan_intro.replace_day", day=day, length="", topic="")
-        turn.answer, turn.citations = render_plan(self.prompts, intro, spliced, segments)
-        return turn
-
     # --- helpers -------------------------------------------------------------------------------------
     def _gather(
         self, turn: OfflineTurn, intent: Intent, cities: list[str], exclude: set[str], want: int, fill: bool = True
     ) -> list[str]:
-        """Candidate segment ids: must-sees, then interests, then broad fillers until ``want`` per city."""
+        """Candidate segment ids: must-sees, interests, the areas asked for (「附近」, region words) and their
+        food; then, with ``fill``, every kind of place until ``want`` places a city, and the areas found by
+        name so each outing comes whole."""
         queries: list[tuple[str, list[str] | None]] = [(m, None) for m in intent.must_include]
         queries += [(t, self._tags([t])) for t in intent.interests]
+        for area in intent.near:
+            queries += [(area, None), (f"{area} 美食 小吃", self._tags(["美食", "小吃"]))]
         per_city = math.ceil(want / max(1, len(cities))) if want else 0
         found: list[str] = []
         for city in cities or [None]:
             mine: list[SegmentHit] = []
-            plan = queries + ([(q, None) for q in FILLERS] if fill else [])
-            for n, (query, tags) in enumerate(plan):
-                if n >= len(queries) and len(_unique_places(mine)) >= per_city:
-                    break
+
+            def look(query: str, tags: list[str] | None, city=city, mine=mine) -> None:
                 hits = self._search(turn, query, city, tags)
-                mine += [h for h in hits if not _excluded(h, exclude, intent.avoid)]
+                mine += [h for h in hits if not excluded(h, exclude, intent.avoid)]
+
+            for query, tags in [*queries, *(FOOD if fill else ())]:
+                look(query, self._tags(list(tags)) if isinstance(tags, tuple) else tags)
+            for query, tags in FILLERS if fill else ():
+                if len(_unique_places(mine)) >= per_city:
+                    break
+                look(query, self._tags(list(tags)))
+            searched = {norm(a) for a in intent.near}
+            areas = Counter(h.area for h in mine if h.area and norm(h.area) not in searched)
+            for area, _ in areas.most_common(min(AREA_SEARCHES[1], AREA_SEARCHES[0] + per_city // 16)) if fill else ():
+                look(area, None)
             found += [h.segment_id for h in _unique_places(mine)]
         return list(dict.fromkeys(found))[:MAX_PLAN_SEGMENTS]
 
@@ -210,7 +196,8 @@ class OfflineAgent:
     ) -> OfflineTurn:
         turn.itinerary = itinerary
         segments = self._segments(turn, itinerary.segment_ids)
-        turn.answer, turn.citations = render_plan(self.prompts, intro, itinerary, segments, extra or [])
+        hints = self._hints(turn, itinerary)
+        turn.answer, turn.citations = render_plan(self.prompts, intro, itinerary, segments, extra or [], hints=hints)
         return turn
 
     def _segments(self, turn: OfflineTurn, ids: list[str]) -> dict[str, Segment]:
@@ -219,10 +206,6 @@ class OfflineAgent:
         if missing:
             have.update({s.segment_id: s for s in self.index.get_segments(missing)})
         return {i: have[i] for i in ids}
-
-    def _best_city(self, turn: OfflineTurn, intent: Intent) -> list[str]:
-        hits = self._search(turn, intent.search_query(), None, self._tags(intent.interests))
-        return [hits[0].city] if hits and hits[0].city else []
 
     def _tags(self, interests: list[str]) -> list[str] | None:
         known = set(self.index.tags())
@@ -241,15 +224,6 @@ class OfflineAgent:
         return turn
 
 
-def _excluded(hit: SegmentHit, exclude: set[str], avoid: list[str]) -> bool:
-    """Already planned (by id or place) or something the traveller wants to avoid."""
-    return hit.segment_id in exclude or hit.place in exclude or any(matches_avoid(a, hit) for a in avoid)
-
-
-def _planned(itinerary: Itinerary) -> set[str]:
-    return {x for i in itinerary.stops for x in (i.segment_id, i.place)}
-
-
 def _unique_places(hits: list[SegmentHit]) -> list[SegmentHit]:
     seen: dict[str, SegmentHit] = {}
     for h in hits:
@@ -259,8 +233,11 @@ def _unique_places(hits: list[SegmentHit]) -> list[SegmentHit]:
 
 def _tool_prefs(prefs: Preferences) -> dict[str, Any]:
     data = prefs.model_dump(
-        include={"pace", "interests", "avoid", "must_include", "day_start", "day_end", "with_kids", "with_elders"}
-    )
+        include={
+            "pace", "interests", "avoid", "must_include", "day_start", "day_end", "with_kids", "with_elders",
+            "start_date", "sunrise", "near", "day_wishes",
+        }
+    )  # fmt: skip
     data["interests"] = data["interests"][:10]
     data["avoid"] = data["avoid"][:10]
     data["must_include"] = data["must_include"][:10]

@@ -137,6 +137,21 @@ class SegmentHit(Segment):
         }
 
 
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class DayWish(BaseModel):
+    """What the traveller asked of one day (「第三天想泡溫泉」「最後一天早點回台北」)."""
+
+    day: int = Field(ge=-1, le=14, description="1-based day; -1 = the last day")
+    interests: list[str] = Field(default_factory=list, max_length=5, description="tags that day should have")
+    must_include: list[str] = Field(default_factory=list, max_length=5, description="places that day should have")
+    day_end: str | None = Field(default=None, pattern=HHMM, description="that day ends by this time")
+
+    def applies_to(self, day: int, days: int) -> bool:
+        return self.day == day or (self.day == -1 and day == days)
+
+
 class Preferences(BaseModel):
     """What the traveller wants; validated, so bad values fail with a clear message."""
 
@@ -149,6 +164,13 @@ class Preferences(BaseModel):
     with_kids: bool = False
     with_elders: bool = False
     start_date: dt.date | None = None
+    sunrise: bool = Field(default=False, description="the traveller asked to see a sunrise (early starts allowed)")
+    day_wishes: list[DayWish] = Field(default_factory=list, max_length=14, description="per-day wishes")
+    near: list[str] = Field(
+        default_factory=list, max_length=5, description="areas or places the trip stays near (墾丁 → 恆春半島)"
+    )
+    near_minutes: int = Field(default=45, ge=10, le=240, description="how far from `near` a stop may be, in minutes")
+    budget: Literal["low", "mid", "high"] | None = Field(default=None, description="budget words (省錢, 奢華)")
 
 
 class ItineraryItem(BaseModel):
@@ -162,11 +184,21 @@ class ItineraryItem(BaseModel):
     note: str = ""
 
 
+class FreeTime(BaseModel):
+    """A stretch of a day without a stop, and why (a traveller reads it as 自由活動 / 休息)."""
+
+    start: str = Field(description="HH:MM")
+    end: str = Field(description="HH:MM")
+    label: Literal["自由活動", "休息"] = "自由活動"
+    reason: str = Field(description="zh-TW: why nothing is planned here")
+
+
 class DayPlan(BaseModel):
     day: int = Field(ge=1)
     date: dt.date | None = None
     city: str = Field(default="", description="main city (or cities joined with ・) of the day")
     items: list[ItineraryItem] = Field(default_factory=list)
+    free: list[FreeTime] = Field(default_factory=list, description="gaps over ~2 h, with what to do and why")
 
 
 class Check(BaseModel):

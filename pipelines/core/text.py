@@ -23,6 +23,10 @@ _ENGLISH = {
     "taitung": "台東", "taichung": "台中", "nantou": "南投", "chiayi": "嘉義", "tainan": "台南",
     "kaohsiung": "高雄", "pingtung": "屏東", "penghu": "澎湖", "hsinchu": "新竹", "miaoli": "苗栗",
     "changhua": "彰化", "yunlin": "雲林", "taoyuan": "桃園", "kinmen": "金門", "matsu": "馬祖",
+    # Hanyu pinyin spellings
+    "taibei": "台北", "xinbei": "新北", "jilong": "基隆", "hualian": "花蓮", "taidong": "台東",
+    "taizhong": "台中", "jiayi": "嘉義", "gaoxiong": "高雄", "pingdong": "屏東", "xinzhu": "新竹",
+    "zhanghua": "彰化", "jinmen": "金門", "mazu": "馬祖",
 }  # fmt: skip
 
 # Other names of a city itself: short forms, the county name, and its own nicknames.

@@ -107,3 +107,32 @@ LATE_START_WORDS = ("不要太早", "睡晚一點", "晚點出發", "睡到自�
 PLAN_WORDS = ("行程", "規劃", "安排", "排", "玩", "旅行", "旅遊", "日遊", "走走", "出遊", "一趟", "度假", "週末")
 # A question about places ("有什麼夜市？") gets a list of segments unless it also gives a trip length.
 QUESTION_WORDS = ("有什麼", "有哪些", "哪裡", "哪些", "推薦", "好吃嗎", "在哪")
+
+# Region words: a place name that means an area of the gazetteer (「墾丁」 is the 恆春 peninsula, not 小琉球).
+REGION_AREAS = {
+    "墾丁": "恆春半島", "恆春": "恆春半島", "太魯閣": "太魯閣峽谷", "日月潭": "日月潭", "阿里山": "阿里山",
+    "清境": "清境", "北投": "北投", "安平": "安平", "九份": "九份・金瓜石", "金瓜石": "九份・金瓜石",
+    "淡水": "淡水", "小琉球": "小琉球", "七美": "七美", "礁溪": "礁溪", "旗津": "旗津", "平溪": "平溪線",
+    "十分": "平溪線", "烏來": "烏來", "陽明山": "陽明山", "溪頭": "溪頭", "池上": "池上", "貓空": "貓空",
+}  # fmt: skip
+NEAR_WORDS = ("附近", "周邊", "一帶", "周圍", "近郊")
+BUDGET_WORDS = {"low": ("省錢", "小資", "便宜", "平價", "窮遊", "預算有限", "budget", "cheap"),
+                "high": ("奢華", "高級", "頂級", "預算充足", "不怕花錢", "luxury")}  # fmt: skip
+SUNRISE_WORDS = ("日出", "sunrise")
+EARLY_HOME_WORDS = ("早點回", "早一點回", "早點結束", "早點離開", "趕車", "搭車回")
+
+# English requests: words → the zh-TW tags and pace/party the parser knows.
+ENGLISH_INTERESTS = {
+    "美食": ("food", "eat", "restaurant", "cuisine"), "小吃": ("street food", "snack"),
+    "夜市": ("night market",), "溫泉": ("hot spring", "onsen"), "海邊": ("beach", "sea", "coast", "ocean"),
+    "博物館": ("museum",), "古蹟": ("historic", "heritage", "old town"), "自然": ("nature", "lake", "mountain"),
+    "步道": ("hiking", "hike", "trail"), "宗教": ("temple",), "咖啡": ("coffee", "cafe", "café"),
+    "甜點": ("dessert", "sweets"), "購物": ("shopping",), "夜景": ("night view",), "日出": ("sunrise",),
+    "文青": ("hipster", "art district", "creative"), "老街": ("old street",), "親子": ("kids", "children", "family"),
+}  # fmt: skip
+ENGLISH_RELAXED = ("relaxed", "relaxing", "slow", "easy", "chill", "laid-back", "leisurely")
+ENGLISH_PACKED = ("packed", "busy", "as much as possible", "intense")
+ENGLISH_KIDS = ("kids", "children", "child", "family")
+ENGLISH_ELDERS = ("parents", "elderly", "grandparents", "seniors")
+ENGLISH_PLAN = ("plan", "trip", "itinerary", "tour", "visit", "travel", "day trip", "weekend")
+ENGLISH_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "a": 1, "half": 1}

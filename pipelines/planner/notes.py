@@ -39,6 +39,14 @@ def left_out_notes(selection: Selection, prefs: Preferences, days: int) -> list[
         notes.append(f"缺少座標、無法估算交通，未排入：{_places(segs)}。")
     if segs := selection.left_out_by("avoid"):
         notes.append(f"依你的避開清單略過：{_places(segs)}。")
+    if segs := selection.left_out_by("far"):
+        notes.append(f"離你說的{'、'.join(prefs.near)}太遠，未排入：{_places(segs)}。")
+    whole: dict[str, list[Segment]] = {}
+    for seg in selection.left_out_by("covered"):
+        whole.setdefault(selection.covered_by.get(seg.segment_id, ""), []).append(seg)
+    for umbrella, segs in whole.items():
+        part = f"包含在「{umbrella}」的行程裡" if umbrella else "這一區已經排了個別景點"
+        notes.append(f"{_places(segs)}{part}，不另外列出。")
     if segs := selection.left_out_by("alone"):
         notes.append("單獨排一天也放不下，未排入：" + "、".join(_why_alone(s, prefs) for s in segs) + "。")
     if segs := selection.left_out_by("capacity"):

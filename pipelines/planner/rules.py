@@ -4,21 +4,20 @@ Choices where the issue is silent (documented in README and the bench report):
 
 - Stops per day: relaxed 3, normal 4, packed 6; travelling with kids or elders: one fewer
   (at least 2), the day ends by 20:00 at the latest and walks are shorter (see ``planner.travel``).
-  Meals do not count against that cap (``paced_stops``): per day, one short food stop (tag
-  美食/小吃, visit <= 60 min, not a night market) starting at lunch (11:00–13:30), and one
-  evening meal, i.e. a night market from 17:00 or a short food stop starting at dinner
-  (17:00–19:30). So a relaxed day can be 3 sights + lunch + a night market; a second lunch
-  stop, a long food stop (國華街, 90 min) or food at another hour counts as a sight.
-- Sunrise spots (best_time ``sunrise``) open their day at 05:30, before the usual day start, and
-  assume the night before is spent nearby, so no travel is counted before them; one a day.
-- Night markets (tag 夜市) and ``night`` spots start at 17:30 or later (the verifier accepts 17:00);
-  ``afternoon`` spots from 12:00 and ``evening`` spots from 16:00 when the day allows it, but
-  best_time is a preference, not a reason to idle: such a spot waits at most ``SOFT_WAIT``
-  minutes for its time (a meal ``MEAL_WAIT``), and a day's first stop never waits (it starts at the day
-  start, unless it is a sunrise spot or a night place). Only night places may wait longer.
-- Meals: one food stop (tag 美食/小吃, best_time morning/any/afternoon, a short one first) is
-  aimed at lunch (11:00–13:30, ideally 12:00); a second one at dinner (from 17:00) when no night
-  market feeds the evening.
+  A lunch and a dinner (a meal stop or a night market) do not count against that cap.
+- Food has roles: a *meal* place (美食/小吃, not a night market, a dessert shop or an old street,
+  at most 90 min) is eaten at lunch (11:00–13:30), dinner (17:00–19:30) or, if it opens early and
+  is a morning place, breakfast (by 09:45) and never at 10:00 or 15:30; a *snack* (甜點, 冰, 咖啡)
+  goes at any hour; a night market is the evening meal from 17:30.
+- A full day has a lunch and a dinner when the selection has food in reach; no gap over
+  ``MAX_GAP`` minutes without a 自由活動 / 休息 block that says why; a day that is not the
+  departure day runs to at least ``FULL_DAY_END`` (the departure day to ``DEPARTURE_END``).
+- Early starts only when asked: a sunrise place (best_time ``sunrise``) opens its day at 05:30
+  only when the traveller asked for a sunrise (日出 / 看日出); otherwise it is a morning place.
+- One area, one day: stops of one ``area`` (a gorge, an island, an old town) share a day unless
+  they cannot fit one; a place named like its area (七美, 小琉球) is the whole outing and gives way
+  to the area's own stops.
+- Opening hours (``hours``) are hard: a stop starts after opening and ends by closing.
 - Between days: if the next day starts more than 20 km from where the last one ended, the move
   is the first travel of that day (within 20 km the lodging is assumed to be nearby).
 """
@@ -34,23 +33,47 @@ from pipelines.core.text import canonical_city, normalise_text
 from pipelines.planner.travel import Point, haversine_km, travel_minutes
 
 PACE_CAPS = {"relaxed": 3, "normal": 4, "packed": 6}
-FREE_MEALS = 2  # stops a day may hold beyond the cap: a lunch and an evening meal (``paced_stops``)
+FREE_MEALS = 3  # stops a day may hold beyond the cap: a breakfast, a lunch and a dinner (``paced_stops``)
 GENTLE_DAY_END = "20:00"
 SUNRISE_START = "05:30"
 SUNRISE_LATEST = "07:00"
 NIGHT_EARLIEST = "17:30"
 NIGHT_MARKET_EARLIEST = "17:00"  # what the verifier accepts
-SOFT_EARLIEST = {"afternoon": "12:00", "evening": "16:00"}  # kept when the day allows it
-LUNCH = ("11:00", "12:00", "13:30")  # earliest, ideal, latest start
+SOFT_EARLIEST = {"afternoon": "12:00", "evening": "15:30"}  # kept when the day allows it
+DUSK = "18:00"  # an evening spot (a sunset, a harbour at dusk) starts by then when the day allows it
+LUNCH = ("11:00", "12:00", "13:45")  # earliest, ideal, latest start (a long morning visit may run late)
 DINNER = ("17:00", "18:00", "19:30")
-BREAKFAST_LATEST = "10:00"
+BREAKFAST_LATEST = "09:45"
 FOOD_TAGS = frozenset({"美食", "小吃"})
-MEAL_MAX_MINUTES = 60  # a food stop this short is a meal, not a sight, at lunch or dinner time
+SNACK_TAGS = frozenset({"甜點", "咖啡"})
+SCENIC_TAGS = frozenset({"景觀", "夜景", "自然"})  # a place with these is a sight, whatever food it sells
+MEAL_MAX_MINUTES = 90  # a food place this short is a meal (eaten at meal times), not a sight
+MEAL_REACH_MINUTES = 45  # food this far from a day's stops is in reach for its meals (planner and verifier)
+MEAL_AROUND_MINUTES = 90  # ... from the stops this close to the meal's window (lunch from the morning's stops)
+MEAL_INSIDE_MINUTES = 300  # a visit this long has a meal inside it (小琉球's day on the island, 阿里山)
+MEAL_MIN_MINUTES = 30  # ... and at least this long: a 20-minute tea egg or bun is a snack, not a dinner
+QUICK_STOP_MINUTES = 30  # a stop this short (a photo stop, a snack) counts half against the pace cap
+AREA_STOP_MINUTES = 120  # a stop of an area counts by its length against the pace cap: two hours, one stop
+PACE_SCALE = 120  # pace units a stop is worth in the solvers' integer dimensions (``pace_units``)
+BREAKFAST_MAX_MINUTES = 45  # a breakfast is quick: a 90-minute food street is lunch or dinner
+BREAKFAST_END = "10:00"  # ... and over by then, so lunch is a meal apart
+MAX_GAP = 120  # longest stretch without a stop before the day needs a 自由活動 / 休息 block
+LATE_START_GAP = 90  # a full day setting off this long after its start says why (a slow morning)
+DETOUR_RATIO, DETOUR_MINUTES = 1.2, 15  # a day's moves over this much the best order of its stops is a detour
+FULL_DAY_END = "18:00"  # a full day (not the departure day) runs at least this late
+DEPARTURE_END = "14:00"  # the last day of a trip may end from here
+DEPARTURE_LATEST = "17:00"  # ... and the planner ends it by then (the traveller goes home)
+SIGHTS_END = "18:00"  # a full day's sights end around here: dinner and the evening follow
+DEPARTURE_SIGHTS_END = "16:30"
+LUNCH_MINUTES = 60  # what a day's sight hours leave for lunch
+RELAXED_EARLIEST = "08:30"  # a relaxed / gentle trip never starts before this unless asked
+UMBRELLA_MINUTES = 240  # a visit this long named after its area is the whole outing (烏來老街, 3 h, is not)
+AREA_REACH_KM = 1.0  # an area-less stop this close to an area's stop belongs to that outing
 SOFT_WAIT = 15  # longest wait for an afternoon/evening spot's time; night places wait freely
 MEAL_WAIT = 60  # longest wait for lunch (11:00) or dinner (17:00)
 MAX_IDLE = 60  # a night spot (not a night market) is dropped rather than idled for longer (``planner.plan``)
 NIGHT_MARKET_TAG = "夜市"
-LODGING_RADIUS_KM = 20.0
+LODGING_RADIUS_KM = 30.0
 
 Kind = Literal["sunrise", "morning", "any", "afternoon", "evening", "night"]
 KIND_RANK: dict[str, int] = {"sunrise": 0, "morning": 1, "any": 2, "afternoon": 3, "evening": 4, "night": 5}
@@ -85,19 +108,78 @@ def day_window(prefs: Preferences, opens_with_sunrise: bool = False) -> tuple[in
     return start, end
 
 
+def day_end_for(prefs: Preferences, day: int, days: int) -> int:
+    """The latest end of one day: the day window, earlier when a wish asks (「最後一天早點回台北」)."""
+    end = day_window(prefs)[1]
+    for wish in prefs.day_wishes:
+        if wish.day_end and wish.applies_to(day, days):
+            end = min(end, to_minutes(wish.day_end))
+    return end
+
+
+def plan_end(prefs: Preferences, day: int, days: int) -> int:
+    """The latest end the planner gives a day: ``day_end_for``, and the last day of a trip by
+    ``DEPARTURE_LATEST`` (an edited trip may keep a later last day: the verifier reads ``day_end_for``)."""
+    end = day_end_for(prefs, day, days)
+    return min(end, to_minutes(DEPARTURE_LATEST)) if days > 1 and day == days else end
+
+
+def is_departure(day: int, days: int, prefs: Preferences) -> bool:
+    """The last day of a multi-day trip, or a day the traveller asked to end early, may end early."""
+    return (days > 1 and day == days) or day_end_for(prefs, day, days) < day_window(prefs)[1]
+
+
 def is_night_market(seg: Segment) -> bool:
     return NIGHT_MARKET_TAG in seg.tags
 
 
-def kind_of(seg: Segment) -> Kind:
-    """When in the day a place belongs; a night market is a night place whatever its best_time says."""
+def kind_of(seg: Segment, sunrise: bool = True) -> Kind:
+    """When in the day a place belongs; a night market is a night place whatever its best_time says.
+
+    Without ``sunrise`` (the traveller did not ask for one) a sunrise place is a morning place.
+    """
     if is_night_market(seg):
         return "night"
+    if seg.best_time == "sunrise" and not sunrise:
+        return "morning"
     return seg.best_time
+
+
+def wants_sunrise(prefs: Preferences) -> bool:
+    """Early starts only when asked: 日出 among the interests, or the sunrise flag."""
+    return prefs.sunrise or "日出" in prefs.interests
 
 
 def is_food(seg: Segment) -> bool:
     return bool(FOOD_TAGS.intersection(seg.tags))
+
+
+def is_snack(seg: Segment) -> bool:
+    """A dessert shop, ice or café, or a bite under ``MEAL_MIN_MINUTES``: fine at any hour, never a meal."""
+    quick = is_food(seg) and seg.visit_minutes < MEAL_MIN_MINUTES
+    sweet = bool(SNACK_TAGS.intersection(seg.tags)) and "美食" not in seg.tags  # 春水堂 serves meals too
+    return (sweet or quick) and not is_night_market(seg)
+
+
+def opening(seg: Segment) -> tuple[int, int]:
+    """(opens, closes) in minutes; empty hours = open all day."""
+    if not seg.hours:
+        return 0, 24 * 60
+    first, last = seg.hours.split("-")
+    return to_minutes(first), to_minutes(last)
+
+
+def area_key(seg: Segment) -> str:
+    return norm(seg.area) if seg.area else ""
+
+
+def is_umbrella(seg: Segment) -> bool:
+    """The whole outing in one segment: a place named like its area (七美 in 七美, 小琉球 in 小琉球), or a long
+    visit named after it (太魯閣國家公園, 4 h, in 太魯閣峽谷)."""
+    if not (seg.area and seg.place):
+        return False
+    place, area = norm(seg.place), norm(seg.area)
+    return place == area or (seg.visit_minutes >= UMBRELLA_MINUTES and place[:2] == area[:2])
 
 
 @lru_cache(maxsize=8192)
@@ -119,15 +201,26 @@ def matches_place(term: str, seg: Segment) -> bool:
 
 
 def matches_avoid(term: str, seg: Segment) -> bool:
-    """An avoid term hits this segment by place (as for must-include), city or tag."""
+    """An avoid term hits this segment by place (as for must-include), area (小琉球), city or tag."""
     t = norm(term)
     if not t:
         return False
-    if matches_place(term, seg):
+    if matches_place(term, seg) or (seg.area and t == norm(seg.area)):
         return True
     if seg.city and canonical_city(term) == canonical_city(seg.city):
         return True
     return t in {norm(tag) for tag in seg.tags}
+
+
+def near_anchors(segments: Iterable[Segment], near: Sequence[str]) -> list[Segment]:
+    """What 「附近」 or a region word names: an area's stops when it is an area (阿里山, not 阿里山林業鐵路 in
+    town), else the places so named."""
+    segments = list(segments)
+    out: list[Segment] = []
+    for term in near:
+        area = [s for s in segments if s.area and area_key(s) == norm(term)]
+        out += area or [s for s in segments if matches_place(term, s)]
+    return out
 
 
 def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:
@@ -140,12 +233,12 @@ def resolve_points(segments: Iterable[Segment]) -> dict[str, Point]:
     points: dict[str, Point] = {}
     for seg in segments:
         if seg.lat is not None and seg.lon is not None:
-            points[seg.segment_id] = Point.at(seg.lat, seg.lon, seg.tags)
+            points[seg.segment_id] = Point.at(seg.lat, seg.lon, seg.tags, seg.area)
         elif seg.city in by_city:
             near = by_city[seg.city]
             lat = sum(s.lat for s in near) / len(near)  # type: ignore[misc]
             lon = sum(s.lon for s in near) / len(near)  # type: ignore[misc]
-            points[seg.segment_id] = Point.at(lat, lon, seg.tags)
+            points[seg.segment_id] = Point.at(lat, lon, seg.tags, seg.area)
     return points
 
 
@@ -157,15 +250,60 @@ def entry_minutes(prev: Point | None, first: Point, first_kind: str, gentle: boo
 
 
 def is_meal(seg: Segment) -> bool:
-    """A short food stop (not a night market): free of the pace cap at lunch or dinner time."""
-    return is_food(seg) and not is_night_market(seg) and seg.visit_minutes <= MEAL_MAX_MINUTES
+    """A place to eat a meal (not a night market, a dessert shop, an old street or a scenic spot with snacks
+    such as 大稻埕碼頭): lunch, dinner or breakfast."""
+    return (
+        is_food(seg)
+        and not is_night_market(seg)
+        and not is_snack(seg)
+        and not {"老街", *SCENIC_TAGS} & set(seg.tags)
+        and MEAL_MIN_MINUTES <= seg.visit_minutes <= MEAL_MAX_MINUTES
+    )
+
+
+def is_food_street(seg: Segment) -> bool:
+    """An old street known for its food (十分老街, 伊達邵): a sight, and a lunch or dinner at meal times."""
+    return "老街" in seg.tags and is_food(seg) and not is_night_market(seg) and seg.visit_minutes >= MEAL_MIN_MINUTES
+
+
+def meal_slots(seg: Segment, day_start: int) -> list[tuple[str, int, int]]:
+    """(meal, earliest start, latest start) windows a meal place (or a food street) may take, within its
+    opening hours."""
+    if not (is_meal(seg) or is_food_street(seg)):
+        return []
+    opens, closes = opening(seg)
+    slots = []
+    if is_meal(seg) and seg.best_time == "morning" and seg.visit_minutes <= BREAKFAST_MAX_MINUTES:
+        latest = min(to_minutes(BREAKFAST_LATEST), to_minutes(BREAKFAST_END) - seg.visit_minutes)
+        slots.append(("breakfast", day_start, latest))
+    slots += [
+        ("lunch", to_minutes(LUNCH[0]), to_minutes(LUNCH[2])),
+        ("dinner", to_minutes(DINNER[0]), to_minutes(DINNER[2])),
+    ]
+    out = []
+    for name, first, last in slots:
+        first, last = max(first, opens), min(last, closes - seg.visit_minutes)
+        if first <= last:
+            out.append((name, first, last))
+    return out
 
 
 def free_meal_slot(seg: Segment, start: int) -> str:
-    """Returns "lunch" or "dinner" when this stop, starting at ``start``, is a meal that the pace cap ignores."""
+    """ "breakfast", "lunch" or "dinner" when this stop, starting at ``start``, is a meal the pace cap ignores."""
     if is_night_market(seg):
         return "dinner" if start >= to_minutes(DINNER[0]) else ""
-    return meal_window(start) if is_meal(seg) else ""
+    if not (is_meal(seg) or is_food_street(seg)):
+        return ""
+    if any(m == "breakfast" and start <= last for m, _, last in meal_slots(seg, 0)):
+        return "breakfast"
+    return meal_window(start)
+
+
+def eats_inside(seg: Segment, start: int, meal: tuple[str, str, str] = LUNCH) -> bool:
+    """A visit of ``MEAL_INSIDE_MINUTES`` or more across the meal's ideal hour (a day on 小琉球, up 阿里山): the
+    traveller eats there, so the day has that meal."""
+    ideal = to_minutes(meal[1])
+    return seg.visit_minutes >= MEAL_INSIDE_MINUTES and start <= ideal and start + seg.visit_minutes >= ideal + 60
 
 
 def meal_window(start: int) -> str:
@@ -177,19 +315,43 @@ def meal_window(start: int) -> str:
     return ""
 
 
-def paced_stops(stops: Iterable[tuple[Segment, int]]) -> int:
-    """How many of a day's (segment, start) stops count against ``stop_cap``: all but one lunch and one dinner."""
-    stops = list(stops)
-    free = {slot for seg, start in stops if (slot := free_meal_slot(seg, start))}
-    return len(stops) - len(free)
+def pace_weight(seg: Segment) -> float:
+    """What a stop weighs against ``stop_cap``: a quick photo stop (<= 30 min) half; a stop of an area (a
+    walk through an old town, viewpoints along a gorge road: close together, so what tires is the time)
+    by its length, ``AREA_STOP_MINUTES`` as one stop."""
+    if seg.area:
+        return min(1.0, seg.visit_minutes / AREA_STOP_MINUTES)
+    return 0.5 if seg.visit_minutes <= QUICK_STOP_MINUTES else 1.0
+
+
+def pace_units(seg: Segment) -> int:
+    return round(PACE_SCALE * pace_weight(seg))
+
+
+def paced_stops(stops: Iterable[tuple[Segment, int]]) -> float:
+    """How much of a day's (segment, start) stops count against ``stop_cap``: all but one of each meal,
+    quick stops half (``pace_weight``)."""
+    used: set[str] = set()
+    total = 0.0
+    for seg, start in stops:
+        slot = free_meal_slot(seg, start)
+        if slot and slot not in used:
+            used.add(slot)
+            continue
+        total += pace_weight(seg)
+    return total
 
 
 def meal_label(seg: Segment, start: int) -> str:
-    """早餐/午餐/晚餐 for a food stop (or a night market) that starts at a meal time."""
-    if not (is_food(seg) or is_night_market(seg)):
+    """早餐/午餐/晚餐 for a meal place or a night market at a meal time; 點心 for a snack."""
+    if is_snack(seg):
+        return "點心"
+    if not (is_meal(seg) or is_night_market(seg) or is_food_street(seg)):
         return ""
-    if start <= to_minutes(BREAKFAST_LATEST) and seg.best_time == "morning":
+    if free_meal_slot(seg, start) == "breakfast":
         return "早餐"
+    if is_night_market(seg):
+        return "晚餐" if start >= to_minutes(DINNER[0]) else ""
     return {"lunch": "午餐", "dinner": "晚餐"}.get(meal_window(start), "")
 
 

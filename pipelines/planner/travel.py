@@ -10,8 +10,11 @@ Speed model (door to door, rounded up to 5 minutes, at least 5 minutes between t
   stations) + road-km at 150 km/h;
 - between the west and the east coast (花蓮/台東) the Central Mountain Range is not crossed: the
   distance is taken via 蘇澳 or 楓港, whichever is shorter;
-- to or from an outlying island (澎湖, 金門, 馬祖, 綠島, 蘭嶼, anything tagged 離島): ferry or flight,
-  90 min overhead + 0.3 min/km.
+- to or from an outlying island (澎湖, 金門, 馬祖, 綠島, 蘭嶼, 小琉球, 七美, anything tagged 離島 or
+  in an island area): ferry or flight, 90 min overhead + 0.3 min/km; two points of one island group
+  (within 30 km, neither a separate island area) are driven between;
+- to or from a mountain area (阿里山, 清境, 合歡山, 溪頭, 拉拉山 …) beyond 3 km: winding roads, road
+  distance x 1.7 at 30 km/h (日月潭 → 清境 is about 2 h, 嘉義 → 阿里山 about 2 h 15 min).
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ RAIL_KMH = 150.0
 ISLAND_OVERHEAD_MIN = 90.0
 ISLAND_MIN_PER_KM = 0.3
 ISLAND_LOCAL_KM = 30.0  # two points on the same island group are driven between
+MOUNTAIN_ROAD_FACTOR = 1.7
+MOUNTAIN_KMH = 30.0
+MOUNTAIN_LOCAL_KM = 3.0
+# Areas (gazetteer ``area``) reached by boat, each its own island; and areas reached by mountain roads.
+ISLAND_AREAS = frozenset({"小琉球", "七美", "望安", "吉貝", "綠島", "蘭嶼", "龜山島"})
+MOUNTAIN_AREAS = frozenset({"阿里山", "清境", "合歡山", "溪頭", "拉拉山", "太平山", "武陵", "梨山", "奮起湖"})
 
 # The Central Mountain Range: east of the line from (22.3N, 120.85E) to (24.5N, 121.45E) is 花東.
 _RIDGE = ((22.3, 120.85), (24.5, 121.45))
@@ -47,10 +56,14 @@ class Point:
     lat: float
     lon: float
     island: bool = False
+    mountain: bool = False
+    isle: str = ""  # an island area's name: points on different isles are a boat apart
 
     @classmethod
-    def at(cls, lat: float, lon: float, tags: Sequence[str] = ()) -> Point:
-        return cls(lat, lon, "離島" in tags or _is_outlying(lat, lon))
+    def at(cls, lat: float, lon: float, tags: Sequence[str] = (), area: str = "") -> Point:
+        isle = area if area in ISLAND_AREAS else ""
+        island = bool(isle) or "離島" in tags or _is_outlying(lat, lon)
+        return cls(lat, lon, island, area in MOUNTAIN_AREAS, isle)
 
 
 def _is_outlying(lat: float, lon: float) -> bool:
@@ -85,10 +98,12 @@ def travel_minutes(a: Point, b: Point, gentle: bool = False) -> int:
     if a == b:
         return 0
     km = effective_km(a, b)
-    if (a.island or b.island) and (a.island != b.island or km > ISLAND_LOCAL_KM):
+    if (a.island or b.island) and (a.island != b.island or a.isle != b.isle or km > ISLAND_LOCAL_KM):
         minutes = ISLAND_OVERHEAD_MIN + ISLAND_MIN_PER_KM * km
     elif km <= (GENTLE_WALK_MAX_KM if gentle else WALK_MAX_KM):
         minutes = km * ROAD_FACTOR / WALK_KMH * 60
+    elif (a.mountain or b.mountain) and km > MOUNTAIN_LOCAL_KM:
+        minutes = ROAD_OVERHEAD_MIN + km * MOUNTAIN_ROAD_FACTOR / MOUNTAIN_KMH * 60
     else:
         road = km * ROAD_FACTOR
         city = min(road, CITY_ROAD_KM)

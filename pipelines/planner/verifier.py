@@ -11,22 +11,24 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 from pipelines.core.models import Check, DayPlan, Itinerary, ItineraryItem, Preferences, Segment
+from pipelines.planner import day_checks as dc
+from pipelines.planner import traveller_checks as tc
+from pipelines.planner.check_context import CheckContext, clock
 from pipelines.planner.rules import (
     NIGHT_MARKET_EARLIEST,
     SUNRISE_LATEST,
+    day_end_for,
     day_window,
     entry_minutes,
-    is_gentle,
     kind_of,
     matches_avoid,
     matches_place,
     paced_stops,
-    resolve_points,
     stop_cap,
     to_hhmm,
     to_minutes,
 )
-from pipelines.planner.travel import Point, travel_minutes
+from pipelines.planner.travel import travel_minutes
 
 
 class CheckName(StrEnum):
@@ -40,28 +42,21 @@ class CheckName(StrEnum):
     SUNRISE = "日出在清晨"
     MUST_INCLUDE = "必去景點都在"
     AVOID = "避開項目已排除"
-
-
-class _Context:
-    def __init__(self, itinerary: Itinerary, segments: Sequence[Segment], days: int, prefs: Preferences):
-        self.itinerary, self.days, self.prefs = itinerary, days, prefs
-        self.segments = {s.segment_id: s for s in segments}
-        self.points: dict[str, Point] = resolve_points(segments)
-        self.gentle = is_gentle(prefs)
-
-    def items(self) -> list[tuple[DayPlan, ItineraryItem]]:
-        return [(d, i) for d in self.itinerary.days for i in d.items]
-
-    def kind(self, item: ItineraryItem) -> str:
-        seg = self.segments.get(item.segment_id)
-        return kind_of(seg) if seg else "any"
+    DAY_USE = "每天玩得滿"
+    MEALS = "三餐有著落"
+    OUTING = "同一區同一天"
+    EARLY = "不會太早出門"
+    WISHES = "每天的願望"
+    NEAR = "都在附近"
+    HOURS = "營業時間內"
+    ROUTE = "順路不繞路"
 
 
 def verify(
     itinerary: Itinerary, segments: Sequence[Segment], days: int, prefs: Preferences | None = None
 ) -> list[Check]:
     """Run every check; ``segments`` are those the plan was made from (for places, times, coordinates)."""
-    ctx = _Context(itinerary, segments, days, prefs or itinerary.preferences)
+    ctx = CheckContext(itinerary, segments, days, prefs or itinerary.preferences)
     checks = []
     for name, rule in _RULES.items():
         problems = rule(ctx)
@@ -69,15 +64,7 @@ def verify(
     return checks
 
 
-def _clock(hhmm: str) -> int | None:
-    try:
-        minutes = to_minutes(hhmm)
-    except (ValueError, AttributeError):
-        return None
-    return minutes if 0 <= minutes < 24 * 60 and len(hhmm) == 5 else None
-
-
-def _days(ctx: _Context) -> list[str]:
+def _days(ctx: CheckContext) -> list[str]:
     problems = []
     got = [d.day for d in ctx.itinerary.days]
     if len(got) != ctx.days:
@@ -92,26 +79,27 @@ def _days(ctx: _Context) -> list[str]:
     return problems
 
 
-def _unique(ctx: _Context) -> list[str]:
+def _unique(ctx: CheckContext) -> list[str]:
     seen: dict[str, list[int]] = {}
     for day, item in ctx.items():
         seen.setdefault(item.place, []).append(day.day)
     return [f"{place}（第 {'、'.join(map(str, d))} 天）" for place, d in seen.items() if len(d) > 1]
 
 
-def _window(ctx: _Context) -> list[str]:
+def _window(ctx: CheckContext) -> list[str]:
     problems = []
     for day in ctx.itinerary.days:
         if not day.items:
             continue
         start, end = day_window(ctx.prefs, opens_with_sunrise=ctx.kind(day.items[0]) == "sunrise")
-        first = _clock(day.items[0].start)
+        end = min(end, day_end_for(ctx.prefs, day.day, ctx.days))
+        first = clock(day.items[0].start)
         if first is not None and first - day.items[0].travel_minutes < start:
             problems.append(
                 f"第 {day.day} 天 {to_hhmm(max(0, first - day.items[0].travel_minutes))} 出發，早於 {to_hhmm(start)}"
             )
         for item in day.items:
-            b, e = _clock(item.start), _clock(item.end)
+            b, e = clock(item.start), clock(item.end)
             if b is None or e is None:
                 problems.append(f"第 {day.day} 天「{item.place}」的時間格式錯誤（{item.start}–{item.end}）")
             elif e > end or b < start or e < b:
@@ -121,7 +109,7 @@ def _window(ctx: _Context) -> list[str]:
     return problems
 
 
-def _timeline(ctx: _Context) -> list[str]:
+def _timeline(ctx: CheckContext) -> list[str]:
     problems = []
     prev_last: ItineraryItem | None = None
     for day in ctx.itinerary.days:
@@ -134,9 +122,9 @@ def _timeline(ctx: _Context) -> list[str]:
 
 
 def _step(
-    ctx: _Context, day: int, prev: ItineraryItem | None, item: ItineraryItem, yesterday: ItineraryItem | None
+    ctx: CheckContext, day: int, prev: ItineraryItem | None, item: ItineraryItem, yesterday: ItineraryItem | None
 ) -> list[str]:
-    b, e = _clock(item.start), _clock(item.end)
+    b, e = clock(item.start), clock(item.end)
     seg, here = ctx.segments.get(item.segment_id), ctx.points.get(item.segment_id)
     if seg is None or here is None:
         return [f"第 {day} 天：找不到片段 {item.segment_id} 的地點或座標"]
@@ -146,7 +134,7 @@ def _step(
     if e - b != item.visit_minutes or item.visit_minutes < seg.visit_minutes:
         problems.append(f"第 {day} 天「{item.place}」停留 {e - b} 分鐘，建議至少 {seg.visit_minutes} 分鐘")
     if prev is not None:
-        there, prev_end = ctx.points.get(prev.segment_id), _clock(prev.end)
+        there, prev_end = ctx.points.get(prev.segment_id), clock(prev.end)
         need = travel_minutes(there, here, ctx.gentle) if there else 0
         if item.travel_minutes < need:
             problems.append(
@@ -156,7 +144,7 @@ def _step(
             ready = to_hhmm(prev_end + item.travel_minutes)
             problems.append(f"第 {day} 天「{item.place}」{item.start} 開始，但上一站 {prev.end} 結束、到達要 {ready}")
     elif yesterday is not None:
-        need = entry_minutes(ctx.points.get(yesterday.segment_id), here, kind_of(seg), ctx.gentle)
+        need = entry_minutes(ctx.points.get(yesterday.segment_id), here, kind_of(seg, ctx.sunrise), ctx.gentle)
         if item.travel_minutes < need:
             problems.append(
                 f"第 {day} 天從{yesterday.city}到「{item.place}」交通 {item.travel_minutes} 分鐘，估計需 {need} 分鐘"
@@ -164,7 +152,7 @@ def _step(
     return problems
 
 
-def _city_route(ctx: _Context) -> list[str]:
+def _city_route(ctx: CheckContext) -> list[str]:
     runs: list[tuple[str, int]] = []
     for day, item in ctx.items():
         if not runs or runs[-1][0] != item.city:
@@ -177,11 +165,11 @@ def _city_route(ctx: _Context) -> list[str]:
     return problems
 
 
-def _paced(ctx: _Context, day: DayPlan) -> int:
+def _paced(ctx: CheckContext, day: DayPlan) -> int:
     """Stops of ``day`` that count against the cap: a lunch and an evening meal are free (``paced_stops``)."""
     stops = []
     for item in day.items:
-        seg, start = ctx.segments.get(item.segment_id), _clock(item.start)
+        seg, start = ctx.segments.get(item.segment_id), clock(item.start)
         if seg is None or start is None:
             start, seg = -1, None
         stops.append((seg, start))
@@ -189,7 +177,7 @@ def _paced(ctx: _Context, day: DayPlan) -> int:
     return paced_stops(known) + len(stops) - len(known)
 
 
-def _pace(ctx: _Context) -> list[str]:
+def _pace(ctx: CheckContext) -> list[str]:
     cap = stop_cap(ctx.prefs)
     problems = []
     for d in ctx.itinerary.days:
@@ -200,7 +188,7 @@ def _pace(ctx: _Context) -> list[str]:
     return problems
 
 
-def _night_market(ctx: _Context) -> list[str]:
+def _night_market(ctx: CheckContext) -> list[str]:
     earliest = to_minutes(NIGHT_MARKET_EARLIEST)
     return [
         f"第 {d.day} 天「{i.place}」{i.start} 就去，夜市要 {NIGHT_MARKET_EARLIEST} 後才熱鬧"
@@ -209,7 +197,7 @@ def _night_market(ctx: _Context) -> list[str]:
     ]
 
 
-def _sunrise(ctx: _Context) -> list[str]:
+def _sunrise(ctx: CheckContext) -> list[str]:
     latest = to_minutes(SUNRISE_LATEST)
     return [
         f"第 {d.day} 天「{i.place}」{i.start} 才到，看不到日出（要是當天第一站、{SUNRISE_LATEST} 前）"
@@ -219,20 +207,20 @@ def _sunrise(ctx: _Context) -> list[str]:
 
 
 def _not_within(hhmm: str, first: int, last: int) -> bool:
-    minutes = _clock(hhmm)
+    minutes = clock(hhmm)
     return minutes is None or not first <= minutes <= last
 
 
-def _planned(ctx: _Context) -> list[Segment]:
+def _planned(ctx: CheckContext) -> list[Segment]:
     return [ctx.segments[i.segment_id] for _, i in ctx.items() if i.segment_id in ctx.segments]
 
 
-def _must_include(ctx: _Context) -> list[str]:
+def _must_include(ctx: CheckContext) -> list[str]:
     planned = _planned(ctx)
     return [t for t in ctx.prefs.must_include if not any(matches_place(t, s) for s in planned)]
 
 
-def _avoid(ctx: _Context) -> list[str]:
+def _avoid(ctx: CheckContext) -> list[str]:
     hits = []
     for seg in _planned(ctx):
         terms = [t for t in ctx.prefs.avoid if matches_avoid(t, seg)]
@@ -241,7 +229,7 @@ def _avoid(ctx: _Context) -> list[str]:
     return hits
 
 
-def _exempt(ctx: _Context) -> list[str]:
+def _exempt(ctx: CheckContext) -> list[str]:
     """Avoided places kept because the traveller also named them as must-include."""
     return [
         s.place or s.segment_id
@@ -256,26 +244,26 @@ def _joined(problems: list[str], limit: int = 5) -> str:
     return "；".join(problems[:limit]) + more
 
 
-def _ok_or(ok: Callable[[_Context], str]) -> Callable[[_Context, list[str]], str]:
+def _ok_or(ok: Callable[[CheckContext], str]) -> Callable[[CheckContext, list[str]], str]:
     return lambda ctx, problems: ok(ctx) if not problems else _joined(problems) + "。"
 
 
-def _route_text(ctx: _Context) -> str:
+def _route_text(ctx: CheckContext) -> str:
     cities = list(dict.fromkeys(i.city for _, i in ctx.items()))
     return f"城市順序：{' → '.join(cities)}，每個城市一次走完。" if cities else "沒有安排景點。"
 
 
-def _window_text(ctx: _Context) -> str:
+def _window_text(ctx: CheckContext) -> str:
     start, end = day_window(ctx.prefs)
     return f"每天都在 {to_hhmm(start)}–{to_hhmm(end)} 之內（日出行程可從 05:30 開始）。"
 
 
-def _pace_text(ctx: _Context) -> str:
+def _pace_text(ctx: CheckContext) -> str:
     most = max((_paced(ctx, d) for d in ctx.itinerary.days), default=0)
     return f"每天最多 {stop_cap(ctx.prefs)} 站（午餐、晚餐或夜市各一不計）；最多的一天 {most} 站。"
 
 
-def _avoid_text(ctx: _Context) -> str:
+def _avoid_text(ctx: CheckContext) -> str:
     if not ctx.prefs.avoid:
         return "沒有指定避開項目。"
     exempt = _exempt(ctx)
@@ -283,7 +271,7 @@ def _avoid_text(ctx: _Context) -> str:
     return f"行程中沒有「{'、'.join(ctx.prefs.avoid)}」{kept}。"
 
 
-_RULES: dict[CheckName, Callable[[_Context], list[str]]] = {
+_RULES: dict[CheckName, Callable[[CheckContext], list[str]]] = {
     CheckName.DAYS: _days,
     CheckName.UNIQUE: _unique,
     CheckName.WINDOW: _window,
@@ -294,9 +282,17 @@ _RULES: dict[CheckName, Callable[[_Context], list[str]]] = {
     CheckName.SUNRISE: _sunrise,
     CheckName.MUST_INCLUDE: _must_include,
     CheckName.AVOID: _avoid,
+    CheckName.DAY_USE: dc.day_use,
+    CheckName.MEALS: tc.meals,
+    CheckName.OUTING: tc.outings,
+    CheckName.EARLY: tc.early,
+    CheckName.WISHES: tc.wishes,
+    CheckName.NEAR: tc.nearness,
+    CheckName.HOURS: tc.hours,
+    CheckName.ROUTE: dc.detours,
 }
 
-_DETAILS: dict[CheckName, Callable[[_Context, list[str]], str]] = {
+_DETAILS: dict[CheckName, Callable[[CheckContext, list[str]], str]] = {
     CheckName.DAYS: _ok_or(lambda c: f"共 {c.days} 天，符合要求。"),
     CheckName.UNIQUE: lambda c, p: f"重複的地點：{_joined(p)}。" if p else f"{len(c.items())} 個地點，沒有重複。",
     CheckName.WINDOW: _ok_or(_window_text),
@@ -313,4 +309,22 @@ _DETAILS: dict[CheckName, Callable[[_Context, list[str]], str]] = {
         )
     ),
     CheckName.AVOID: lambda c, p: f"行程中有要避開的：{_joined(p)}。" if p else _avoid_text(c),
+    CheckName.DAY_USE: _ok_or(
+        lambda c: "每天從早玩到傍晚；超過 2 小時的空檔都寫了原因，而且附近沒有還放得進去的景點。"
+    ),
+    CheckName.MEALS: _ok_or(lambda c: "餐廳都排在吃飯時間；有餐廳可排的整天都有午餐和晚餐（或夜市）。"),
+    CheckName.OUTING: _ok_or(lambda c: "同一區（峽谷、離島、老城區）的景點排在同一天，不走回頭路。"),
+    CheckName.EARLY: _ok_or(
+        lambda c: "有要看日出，日出那天清晨出發。" if c.sunrise else "沒有排清晨出發（想看日出可以跟我說）。"
+    ),
+    CheckName.WISHES: _ok_or(lambda c: "每天的願望都排到了。" if c.prefs.day_wishes else "沒有指定哪一天要做什麼。"),
+    CheckName.NEAR: _ok_or(
+        lambda c: (
+            f"每一站都在{'、'.join(c.prefs.near)}附近（{c.prefs.near_minutes} 分鐘內）。"
+            if c.prefs.near
+            else "沒有指定範圍。"
+        )
+    ),
+    CheckName.HOURS: _ok_or(lambda c: "每一站都在營業（開放）時間內。"),
+    CheckName.ROUTE: _ok_or(lambda c: "每天的順序都順路，沒有為了吃飯或景點來回繞路。"),
 }

@@ -7,11 +7,13 @@ which goes back to the model as the tool result so it can correct itself.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelines.core.errors import AiyoError
+from pipelines.core.models import DayWish
 from pipelines.core.text import shorten
 from pipelines.planner.plan import MAX_DAYS
 
@@ -62,6 +64,12 @@ class PlanPreferences(_ToolArgs):
     day_end: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="每天結束時間 HH:MM")
     with_kids: bool = False
     with_elders: bool = False
+    start_date: dt.date | None = Field(default=None, description="第一天日期 YYYY-MM-DD（使用者有說日期時）")
+    sunrise: bool = Field(default=False, description="使用者要看日出時 true（才會排清晨）")
+    near: list[Annotated[str, Field(max_length=20)]] = Field(
+        default_factory=list, max_length=5, description="只排這些區域附近，例如「墾丁」→「恆春半島」"
+    )
+    day_wishes: list[DayWish] = Field(default_factory=list, max_length=14, description="某一天的願望")
 
 
 class PlanArgs(_ToolArgs):

@@ -47,7 +47,7 @@ def test_free_day_shows_as_one_row():
 
 
 def test_csv_starts_with_a_bom_and_round_trips():
-    text = to_csv(planned())
+    text = to_csv(planned(1))
     assert text.startswith("\ufeff天,日期,時間")
     back = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")))
     assert list(back.columns) == COLUMNS and len(back) == 3

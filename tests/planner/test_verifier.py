@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, Preferences
+from pipelines.core.models import DayPlan, FreeTime, Itinerary, ItineraryItem, Preferences
 from pipelines.planner.plan import plan
 from pipelines.planner.verifier import CheckName, verify
 from tests.support.planner_helpers import seg, segs
@@ -28,17 +28,29 @@ def _minutes(hhmm: str) -> int:
 
 
 def good() -> Itinerary:
-    """A hand-made plan that passes every check (Preferences() defaults)."""
+    """A hand-made plan that passes every check (a traveller who asked for the sunrise)."""
+    rest = FreeTime(start="13:30", end="18:00", reason="下山後回旅館休息")
+    wait = FreeTime(start="12:30", end="17:05", label="休息", reason="等花園夜市開始")
     return Itinerary(
         days=[
-            DayPlan(day=1, items=[item("alishan", "05:30", "10:30"), item("chicken", "13:00", "13:30", 140)]),
-            DayPlan(day=2, items=[item("anping", "10:30", "11:30", 75), item("garden", "17:30", "19:30", 25)]),
+            DayPlan(
+                day=1, items=[item("alishan", "05:30", "10:30"), item("chicken", "13:00", "13:30", 140)], free=[rest]
+            ),
+            DayPlan(
+                day=2,
+                items=[
+                    item("anping", "10:30", "11:30", 75),
+                    item("beef", "12:00", "12:30", 25),
+                    item("garden", "17:30", "19:30", 25),
+                ],
+                free=[wait],
+            ),
         ]
     )
 
 
 def results(itinerary: Itinerary, days: int = 2, prefs: Preferences | None = None, segments=SEGMENTS):
-    return {c.name: c for c in verify(itinerary, segments, days, prefs or Preferences())}
+    return {c.name: c for c in verify(itinerary, segments, days, prefs or Preferences(sunrise=True))}
 
 
 def test_the_hand_made_plan_passes_every_check():
@@ -97,7 +109,7 @@ def test_window_check_uses_the_earlier_end_with_kids():
 def test_timeline_check_fails_on_overlap_short_travel_short_visit_or_unknown_segment():
     bad = good()
     bad.days[1].items[-1] = item("garden", "11:20", "13:20", 25)
-    _fails(bad, CheckName.TIMELINE, "上一站 11:30 結束、到達要 11:55")
+    _fails(bad, CheckName.TIMELINE, "上一站 12:30 結束、到達要 12:55")
     bad = good()
     bad.days[0].items[1] = item("chicken", "13:00", "13:30", 10)  # 阿里山 → 嘉義市 in 10 minutes
     _fails(bad, CheckName.TIMELINE, "估計需")
