@@ -8,6 +8,7 @@ raises the last ``Ungrounded`` or the LLM's error. What it did goes into the tur
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,7 @@ class GroundedTurn:
     outcome: str = "llm"
 
     def __post_init__(self) -> None:
+        self._instructions = ""  # set by answer(): what the answer must not copy
         if self.pre is not None:
             self.tools = seed_tools(self.index, self.session, self.pre, self.profile)
         else:
@@ -65,6 +67,7 @@ class GroundedTurn:
     async def answer(self) -> AsyncIterator[AgentEvent | str]:
         system = self._system()
         user_msg = self._user_message()
+        self._instructions = instructions(system, user_msg, self.text, "、".join(self.index.cities()))
         history = self._history(system, user_msg)
         if self._system_in_user():  # the model has no system role: its rules open the message instead
             system, user_msg = "", f"{system}\n\n{user_msg}"
@@ -115,7 +118,9 @@ class GroundedTurn:
             known += [h.place for h in self.pre.tools.citations.hits if h.place]
         itinerary = self.tools.itinerary or self.session.itinerary
         hits = list(self.tools.citations.hits)
-        return Facts(hits=hits, itinerary=itinerary, known_places=known, days=self.tools.limits.days)
+        return Facts(
+            hits=hits, itinerary=itinerary, known_places=known, days=self.tools.limits.days, prompt=self._instructions
+        )
 
     def record(self, log: TurnRecord) -> None:
         """What the LLM part did, for the turn log."""
@@ -157,6 +162,20 @@ class GroundedTurn:
         free = s.context_window - s.max_tokens - fixed - RESULT_BUDGET[self.profile]
         budget = max(0, min(s.memory_tokens, free))
         return [ChatMessage(role=t.role, content=t.content) for t in fit_history(self.session.history, budget)]
+
+
+def instructions(system: str, user_msg: str, question: str, cities: str) -> str:
+    """Our words to the model that an answer has no reason to copy: the system prompt and the message
+    without the data blocks, the question, the list of cities and the quoted examples (「…」: phrasing the
+    model is asked to use)."""
+    kept, in_data = [system], False
+    for line in user_msg.replace(question, "").splitlines():
+        if line.startswith("<<<"):
+            in_data = not line.startswith("<<<結束")
+            continue
+        if not in_data:
+            kept.append(line)
+    return re.sub(r"「[^」]*」", "", "\n".join(kept).replace(cities, "") if cities else "\n".join(kept))
 
 
 def _sum(values) -> int | None:

@@ -50,6 +50,9 @@ _RAW_DATA = re.compile(
 )
 # A link is never ours to write: the page builds every link from the index (gemma-3-270m wrote bit.ly spam).
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:ly|com|tw|net|org|io|cc)/\S*", re.I)
+_CLAUSE = re.compile(r"[。！？!?；;，,\n]")
+_ECHO_MIN = 8  # characters of one clause copied from the instructions: not a coincidence
+_QUOTED = re.compile(r"「[^」]*」")  # a suggestion the answer quotes (「第二天換成美食的行程」) is about no day
 _LABEL_END = re.compile(r"[。！？!?；;，,、→\n]")
 _NAME_RUN = re.compile(r"[\u3400-\u9fff0-9A-Za-z]+")
 _CORE_PREFIX = re.compile(r"^(?:國立|市立|縣立|台灣|台北市立|高雄市立)")
@@ -69,7 +72,7 @@ _SCHEDULE_WORDS = (
 class Problem:
     """Why an answer (or a line of it) is not grounded; ``text`` is zh-TW for the model and the log."""
 
-    # invented_place wrong_citation schedule_place day_count wrong_day raw_data link no_place no_citation empty
+    # invented_place wrong_citation schedule_place day_count wrong_day raw_data link echo no_place no_citation empty
     code: str
     text: str
 
@@ -82,6 +85,7 @@ class Facts:
     itinerary: Itinerary | None = None
     known_places: list[str] = field(default_factory=list)
     days: int | None = None  # the trip length the answer must agree with (the plan's, else the request's)
+    prompt: str = ""  # our instructions to the model (system prompt and question, without the data blocks)
 
     def __post_init__(self) -> None:
         if self.itinerary is not None and self.itinerary.days:
@@ -89,6 +93,7 @@ class Facts:
         names = [h.place or h.title for h in self.hits] + [i.place for i in self._stops()] + self.known_places
         self._keys = {name: place_keys(name) for name in dict.fromkeys(n for n in names if n)}
         self._texts = _norm(" ".join(h.text for h in self.hits))  # names a transcript says were returned too
+        self._prompt = _norm(self.prompt)
         self._plan_days: dict[str, set[int]] = {}
         for day in self.itinerary.days if self.itinerary else []:
             for item in day.items:
@@ -114,6 +119,15 @@ class Facts:
         if norm in self._texts:
             return True
         return any(k in norm or norm in _norm(name) for name, keys in self._keys.items() for k in keys)
+
+    def echoes_prompt(self, line: str) -> str | None:
+        """A stretch of the line copied from our instructions (gemma-3-270m ended a plan edit with
+        「300 字以內，不要寫 JSON 或 id。」): what it copied, or None."""
+        for run in _CLAUSE.split(line):
+            norm = _norm(run)
+            if len(norm) >= _ECHO_MIN and norm in self._prompt:
+                return run.strip()
+        return None
 
     def plan_days_of(self, place: str) -> set[int]:
         return self._plan_days.get(place, set())
@@ -151,6 +165,8 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
         problems.append(Problem("raw_data", f"回答裡有給程式看的資料「{leak.group(0)}」（片段 id 或資料格式）"))
     if link := _LINK.search(line):
         problems.append(Problem("link", f"回答裡有不是來自影片資料的連結「{shorten(link.group(0), 40)}」"))
+    if echo := facts.echoes_prompt(line):
+        problems.append(Problem("echo", f"回答照抄了給模型的指示「{shorten(echo, 30)}」"))
     for name in invented_places(line, facts):
         problems.append(Problem("invented_place", f"提到了工具結果裡沒有的地點「{name}」"))
     problems += _citation_problems(line, facts)
@@ -160,7 +176,7 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
         n = parse_number(m.group(1) or m.group(2))
         if n is not None and facts.days is not None and n != facts.days:
             problems.append(Problem("day_count", f"行程是 {facts.days} 天，回答卻寫成「{m.group(0)}」"))
-    sections = _day_sections(line, day)
+    sections = _day_sections(_QUOTED.sub("", line), day)
     for i, (part, part_day) in enumerate(sections):
         if part_day is None:
             continue
