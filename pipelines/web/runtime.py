@@ -81,8 +81,11 @@ class AppRuntime:
         finally:
             self._done.set()
         if self.ready and hasattr(self.index, "warm_up_tokenizer"):  # after /ready: see SegmentIndex.warm_up
-            self.index.warm_up_tokenizer()
-            self.mark("tokenizer_loaded")
+            try:
+                self.index.warm_up_tokenizer()
+                self.mark("tokenizer_loaded")
+            except Exception:  # noqa: BLE001 - the first search loads it (and reports any error) instead
+                log.exception("tokenizer warm-up failed")
 
     def _open_index(self, settings: Settings) -> Any:
         """The real index; a build it needs first (first start, an interrupted build) shows in the phase."""
