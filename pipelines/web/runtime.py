@@ -44,6 +44,7 @@ class AppRuntime:
         self.index_build: str | None = None  # what the index had to build on start, in zh-TW (None: nothing)
         self.error: str | None = None
         self.started_at = time.time()
+        self.timings: dict[str, float] = {}  # start-up milestones, seconds since this runtime was created
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -56,12 +57,19 @@ class AppRuntime:
                 self._thread.start()
         return self
 
+    def mark(self, milestone: str) -> None:
+        """Note when a start-up milestone was reached (shown in /ready as ``startup_s``, read by bench.startup)."""
+        self.timings[milestone] = round(time.time() - self.started_at, 2)
+
     def _warm_up(self) -> None:
         try:
+            self.mark("warm_up_started")
             self.phase = "開啟索引"
             self.index = self._index_factory(self.settings)
+            self.mark("index_ready")
             self.phase = "連線語言模型"
             self.agent = self._agent_factory(self.settings, self.index)
+            self.mark("agent_built")
             self.phase = "就緒"
             log.info("ready: %s points, backend %s", self.points(), getattr(self.agent, "backend", "?"))
         except AiyoError as err:
@@ -72,6 +80,12 @@ class AppRuntime:
             log.exception("warm-up failed")
         finally:
             self._done.set()
+        if self.ready and hasattr(self.index, "warm_up_tokenizer"):  # after /ready: see SegmentIndex.warm_up
+            try:
+                self.index.warm_up_tokenizer()
+                self.mark("tokenizer_loaded")
+            except Exception:  # noqa: BLE001 - the first search loads it (and reports any error) instead
+                log.exception("tokenizer warm-up failed")
 
     def _open_index(self, settings: Settings) -> Any:
         """The real index; a build it needs first (first start, an interrupted build) shows in the phase."""
@@ -92,8 +106,9 @@ class AppRuntime:
             self.phase = f"{building}：已寫入 {p.done}／{p.total} 段{speed}"
 
         index = open_index(settings, progress=True, on_build=on_build, on_progress=on_progress)
-        self.phase = "載入斷詞與向量模型"
-        index.warm_up()
+        self.mark("index_opened")
+        self.phase = "載入向量模型"
+        index.warm_up(tokenizer=False)
         return index
 
     @property
@@ -132,6 +147,7 @@ class AppRuntime:
             "reason": redact_text(getattr(agent, "reason", None) or "") or None,
             "llm_health": redact_value(agent.health_status()) if hasattr(agent, "health_status") else None,
             "uptime_s": round(time.time() - self.started_at, 1),
+            "startup_s": dict(self.timings),
         }
 
     def close(self) -> None:

@@ -135,7 +135,7 @@ def test_the_page_phase_says_what_the_build_does(monkeypatch, fixture_corpus: Pa
     runtime = AppRuntime(_settings(Path("unused"), fixture_corpus, "edge"), agent_factory=lambda s, i: object())
 
     class Ready:
-        def warm_up(self) -> None:
+        def warm_up(self, tokenizer: bool = True) -> None:
             phases.append(runtime.phase)
 
         def count(self) -> int:
@@ -159,6 +159,6 @@ def test_the_page_phase_says_what_the_build_does(monkeypatch, fixture_corpus: Pa
         BUILD_REASONS["incomplete"],
         f"{BUILD_REASONS['incomplete']}：已寫入 13／32 段，每秒 3.1 段，約還要 6 秒",
         f"{BUILD_REASONS['incomplete']}：整理索引",
-        "載入斷詞與向量模型",
+        "載入向量模型",
     ]
     assert runtime.status()["index_build"] == BUILD_REASONS["incomplete"]
