@@ -49,6 +49,9 @@ CASES = [
     ("台南兩天一夜", "只要美食"),  # the issue: 3 stops in 2 days
     ("台南兩天一夜", "改成下週六出發"),
     ("屏東三天兩夜，想去小琉球跟墾丁", "不要去小琉球"),
+    ("高雄三天，想去駁二", "把駁二移到第二天"),  # already on day 2: the plan is shown again, not dropped
+    ("屏東三天兩夜，小琉球也想去", "不要去小琉球"),
+    ("台北三天，想去士林夜市跟饒河街夜市", "不要去士林夜市了"),
 ]
 
 
@@ -62,6 +65,21 @@ def test_follow_up_edits_the_plan(trip_agent, corpus_index, first, then):
     assert session.itinerary == after and final.answer.startswith("【離線模式】")
     assert_cites_only_hits(final)
     assert all(n <= len(after.days) for h in hints_of(final.answer) for n in days_named(h)), hints_of(final.answer)
+
+
+def test_a_day_added_for_a_region_already_planned(trip_agent, corpus_index):
+    """「再加一天去礁溪泡溫泉」 when every 礁溪 stop is on day 1 already: a new day elsewhere in 宜蘭 with a meal,
+    the answer says why, days 1–2 stay (it used to come back with no plan at all)."""
+    before, final, intent, segments, _ = two_turns(trip_agent, corpus_index, "宜蘭兩天一夜", "再加一天去礁溪泡溫泉")
+    after = final.itinerary
+    assert after is not None, final.answer
+    on = sorted({d.day for d in before.days for i in d.items if segments[i.segment_id].area == "礁溪"})
+    assert on and f"礁溪的景點已經排在第 {'、'.join(map(str, on))} 天" in final.answer
+    assert len(after.days) == 3 and [ids(d) for d in after.days[:2]] == [ids(d) for d in before.days]
+    new = after.days[2]
+    assert len(new.items) >= 2 and any(m in i.note for i in new.items for m in ("午餐", "晚餐"))
+    assert {i.city for i in new.items} == {"宜蘭"} and len(set(after.segment_ids)) == len(after.segment_ids)
+    assert new_failures(before, after, intent) == [], final.answer
 
 
 def test_swap_and_move_a_stop(trip_agent, corpus_index):
