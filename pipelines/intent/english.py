@@ -15,6 +15,7 @@ from pipelines.intent.lexicon import (
     ENGLISH_KIDS,
     ENGLISH_NUMBERS,
     ENGLISH_PACKED,
+    ENGLISH_PLACES,
     ENGLISH_PLAN,
     ENGLISH_RELAXED,
 )
@@ -42,6 +43,14 @@ def english_cities(text: str, known: frozenset[str]) -> list[str]:
                 break
         i += 1
     return found
+
+
+def english_places(text: str, known: frozenset[str]) -> tuple[list[str], list[str]]:
+    """(cities, gazetteer areas) of the places named in English ("Kenting" → 屏東, 恆春半島), as written."""
+    text = text.lower()
+    found = sorted((m.start(), name) for name in ENGLISH_PLACES for m in re.finditer(rf"\b{name}\b", text))
+    places = [ENGLISH_PLACES[name] for _, name in found if ENGLISH_PLACES[name][0] in known]
+    return list(dict.fromkeys(c for c, _ in places)), list(dict.fromkeys(a for _, a in places))
 
 
 def english_days(text: str) -> tuple[int | None, list[str]]:

@@ -18,12 +18,14 @@ from pipelines.intent.clauses import (
     AVOID,
     MUST,
     ONLY,
+    avoided,
     interests_in,
     is_place_like,
     take_avoid_after,
     take_clauses,
     take_pace,
     take_wishes,
+    wanted_places,
 )
 from pipelines.intent.dates import resolve_dates
 from pipelines.intent.followups import take_followup
@@ -78,12 +80,15 @@ def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None 
     rest = _HOMEWARD.sub(" ", rest)  # 「早點回台北」 is the way home, not a destination
     intent.cities, intent.unknown_places = find_cities(rest + " " + " ".join(must_items), known)
     intent.near = regions_in(rest)  # 「一定要去安平古堡」 names a place, not the area the trip keeps to
+    wanted, also = wanted_places(rest)
+    intent.wanted = [w for w in merged(wanted, also) if canonical_city(w) not in TAIWAN_CITIES][:10]
+    intent.near = [a for a in intent.near if a not in regions_in(" ".join(also))]  # 「小琉球也想去」: not only there
     if not intent.near and any(w in clean for w in NEAR_WORDS):
         intent.near = must_items[:1]
     intent.budget = next((b for b, words in BUDGET_WORDS.items() if any(w in clean for w in words)), None)
     intent.sunrise = any(w in clean for w in SUNRISE_WORDS)
     for item in [*avoid_items, *after_items]:
-        intent.avoid.extend(interests_in(item) or [item])
+        intent.avoid.extend(avoided(item))
     for item in must_items:
         tags = interests_in(item)
         if tags and not is_place_like(item, tags):
@@ -134,7 +139,8 @@ def _is_refinement(intent: Intent) -> bool:
 
 
 def _parse_english(text: str, intent: Intent, known: frozenset[str]) -> Intent:
-    intent.cities = en.english_cities(text, known)
+    cities, intent.near = en.english_places(text, known)
+    intent.cities = merged(en.english_cities(text, known), cities)
     intent.days, intent.problems = en.english_days(text)
     intent.interests = en.english_interests(text)
     intent.pace = en.english_pace(text)  # type: ignore[assignment]
