@@ -134,8 +134,9 @@ def city_days(stops: Stops, days: int) -> dict[str, list[int]]:
 
 def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[int]]) -> None:
     """Food for each day, lunch and dinner apart: the places for that meal within ``FOOD_MINUTES`` of its
-    outings, or within ``FOOD_FAR_MINUTES`` when there are none; a dinner, or else any of its city (a day
-    in the mountains has dinner back in town; its lunch is not worth a drive down and back up)."""
+    outings, or within ``FOOD_FAR_MINUTES`` when there are none (or only the lunch's places: one restaurant
+    cannot be both meals); a dinner, or else any of its city (a day in the mountains has dinner back in town;
+    its lunch is not worth a drive down and back up)."""
     food = [s for s in stops.items if (s.meal or s.market) and not out.allowed.get(s.n) and not s.must]
     for day in range(days):
         own = [s for s in food if day in (city_days.get(s.seg.city or "") or range(days))]
@@ -146,7 +147,7 @@ def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[in
             ]
             for reach in (FOOD_MINUTES, FOOD_FAR_MINUTES) + ((None,) if meal == "dinner" else ()):
                 near = [s for s in serving if reach is None or _near(stops, out, s.n, day, reach, empty_ok=True)]
-                if near:
+                if {s.n for s in near} - fed:  # the lunch place alone cannot be the dinner too: look further
                     fed |= {s.n for s in near}
                     break
         fed |= {s.n for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)}  # breakfasts too
