@@ -49,7 +49,6 @@ CASES = [
     ("台南兩天一夜", "只要美食"),  # the issue: 3 stops in 2 days
     ("台南兩天一夜", "改成下週六出發"),
     ("屏東三天兩夜，想去小琉球跟墾丁", "不要去小琉球"),
-    ("高雄三天，想去駁二", "把駁二移到第二天"),  # already on day 2: the plan is shown again, not dropped
     ("屏東三天兩夜，小琉球也想去", "不要去小琉球"),
     ("台北三天，想去士林夜市跟饒河街夜市", "不要去士林夜市了"),
 ]
@@ -80,6 +79,16 @@ def test_a_day_added_for_a_region_already_planned(trip_agent, corpus_index):
     assert len(new.items) >= 2 and any(m in i.note for i in new.items for m in ("午餐", "晚餐"))
     assert {i.city for i in new.items} == {"宜蘭"} and len(set(after.segment_ids)) == len(after.segment_ids)
     assert new_failures(before, after, intent) == [], final.answer
+
+
+def test_moving_a_stop_to_the_day_it_is_on_shows_the_plan_kept(trip_agent, corpus_index):
+    """「把駁二移到第二天」 with 駁二 on day 2 already: the same plan comes back with the answer saying so (it
+    used to come back with no plan)."""
+    before, final, _, _, session = two_turns(trip_agent, corpus_index, "高雄三天，想去駁二", "把駁二移到第二天")
+    assert any("駁二" in i.place for i in before.days[1].items)
+    assert final.itinerary is not None and "本來就排在第 2 天" in final.answer
+    assert [ids(d) for d in final.itinerary.days] == [ids(d) for d in before.days]
+    assert session.itinerary == final.itinerary and final.itinerary.passed
 
 
 def test_swap_and_move_a_stop(trip_agent, corpus_index):
