@@ -53,6 +53,18 @@ def english_places(text: str, known: frozenset[str]) -> tuple[list[str], list[st
     return list(dict.fromkeys(c for c, _ in places)), list(dict.fromkeys(a for _, a in places))
 
 
+_EN_WEEKDAYS = {"monday": "一", "tuesday": "二", "wednesday": "三", "thursday": "四", "friday": "五",
+                "saturday": "六", "sunday": "日", "weekend": "末"}  # fmt: skip
+_EN_DAY = re.compile(r"\b(this |next )?(" + "|".join(_EN_WEEKDAYS) + r")\b")
+
+
+def english_date_words(text: str) -> str:
+    """The zh-TW date words ``intent.dates`` reads for "this weekend", "next Saturday" ('' if none)."""
+    if m := _EN_DAY.search(text.lower()):
+        return {"next ": "下", "this ": "這"}.get(m.group(1) or "", "") + "週" + _EN_WEEKDAYS[m.group(2)]
+    return ""
+
+
 def english_days(text: str) -> tuple[int | None, list[str]]:
     """("2-day", "three days", "weekend", "day trip") → (days within 1–MAX_DAYS or None, problem keys)."""
     text = text.lower()

@@ -91,6 +91,18 @@ def test_moving_a_stop_to_the_day_it_is_on_shows_the_plan_kept(trip_agent, corpu
     assert session.itinerary == final.itinerary and final.itinerary.passed
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "day"), [("台東兩天", "第一天換成海邊", 1), ("基隆兩天一夜輕鬆玩", "第二天換成海邊的行程", 2)]
+)
+def test_a_day_changed_to_a_topic_keeps_only_that_topic_and_its_meals(trip_agent, corpus_index, first, then, day):
+    """「第一天換成海邊」: no off-topic snack or sight stays (東河包子 and 連珍糕餅店 did), lunch and dinner may."""
+    before, final, intent, segments, _ = two_turns(trip_agent, corpus_index, first, then)
+    after = final.itinerary
+    assert after is not None and edit_problems(intent, before, after, segments) == [], final.answer
+    off = [i.place for i in after.days[day - 1].items if "海邊" not in segments[i.segment_id].tags]
+    assert all(i.note in ("午餐", "晚餐") for i in after.days[day - 1].items if i.place in off), off
+
+
 def test_swap_and_move_a_stop(trip_agent, corpus_index):
     session = SessionState()
     plan = run_turn(trip_agent, "台南兩天一夜", session).itinerary

@@ -128,10 +128,14 @@ def test_places_named_after_wanting_words_are_candidates(text, wanted):
     assert parse_request(text, KNOWN).wanted == wanted
 
 
-def test_an_also_place_does_not_fence_the_trip():
-    """「小琉球也想去」 adds 小琉球 to a 屏東 trip; 「想去小琉球」 keeps to it."""
+def test_a_listed_place_does_not_fence_the_trip():
+    """「小琉球也想去」 adds 小琉球 to a 屏東 trip, and so does 「想去池上跟鐵花村」 on a 台東 trip of days (each a
+    must-see, not the only area: three days in 池上 left two empty); a day trip there, or 「墾丁兩天」, keeps to it."""
     assert parse_request("屏東三天兩夜，小琉球也想去", KNOWN).near == []
-    assert parse_request("屏東三天兩夜，想去小琉球", KNOWN).near == ["小琉球"]
+    listed = parse_request("台東三天兩夜，想去池上跟鐵花村", KNOWN + ["台東"])
+    assert listed.near == [] and listed.wanted == ["池上", "鐵花村"]
+    assert parse_request("屏東一日遊，想去小琉球", KNOWN).near == ["小琉球"]
+    assert parse_request("墾丁兩天，想去小琉球", KNOWN).near == ["恆春半島", "小琉球"]
 
 
 def test_avoiding_a_named_place_is_not_avoiding_its_kind():
