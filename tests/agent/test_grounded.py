@@ -96,23 +96,42 @@ async def test_a_corrective_retry_that_works_is_kept(agent, ollama):
     assert last_log(agent)["outcome"] == "llm_retry" and len(ollama.chat_requests()) == 2
 
 
-async def test_good_lines_then_an_invented_one_restart_the_answer_with_a_notice(agent, ollama):
-    plan_first_stop = "林百貨 [1]"  # the fixture corpus's draft plan for 台南 starts at 林百貨
-    ollama.add(Reply(text=f"好喔！\n第 1 天\n09:00–10:00 {plan_first_stop}\n11:00–12:00 台南市立美術館 [2]\n"))
-    events = await collect(agent, TRIP, SessionState())
+async def test_good_lines_then_an_invented_one_restart_the_answer_with_a_notice(agent_settings, agent_index):
+    calls: list[str] = []
+
+    def invents_once(body):  # grounded lines from the data it was given, then a place nobody returned
+        reply = grounded_model(body)
+        calls.append(reply.text)
+        if len(calls) > 1:
+            return reply
+        good = "".join(reply.text.splitlines(keepends=True)[:3])
+        return Reply(text=f"{good}11:00–12:00 台南市立美術館 [2]\n")
+
+    with FakeOllama([OLLAMA_MODEL], responder=invents_once) as server:
+        agent = build_agent(agent_settings(llm_backend="ollama", ollama_host=server.url), agent_index)
+        events = await collect(agent, TRIP, SessionState())
     final = final_of(events)
     [notice] = notices(events)
     at = events.index(notice)
     before, after = text_of(events[:at]), text_of(events[at:])
+    first_stop = final.itinerary.stops[0].place
     assert "重新整理" in notice.message and "台南市立美術館" in notice.message
-    assert plan_first_stop in before and "美術館" not in before + after  # shown lines were checked ones
+    assert first_stop in before and "美術館" not in before + after  # shown lines were checked ones
     assert final.backend == "ollama" and final.answer == after.strip()  # the answer to keep is the new one
     assert last_log(agent)["outcome"] == "llm_retry"
 
 
-async def test_a_third_day_for_a_two_day_plan_is_not_shown(agent, ollama):
-    ollama.add(Reply(text="兩天一夜排好了：\n第 1 天\n09:00–10:00 林百貨 [1]\n第 3 天\n09:00 安平古堡 [4]\n"))
-    events = await collect(agent, TRIP, SessionState())
+async def test_a_third_day_for_a_two_day_plan_is_not_shown(agent_settings, agent_index):
+    calls: list[str] = []
+
+    def third_day_once(body):  # the draft plan's two days, then a day the plan does not have
+        reply = grounded_model(body)
+        calls.append(reply.text)
+        return reply if len(calls) > 1 else Reply(text=f"{reply.text.rstrip()}\n第 3 天\n09:00 再去走走\n")
+
+    with FakeOllama([OLLAMA_MODEL], responder=third_day_once) as server:
+        agent = build_agent(agent_settings(llm_backend="ollama", ollama_host=server.url), agent_index)
+        events = await collect(agent, TRIP, SessionState())
     assert "第 3 天" not in text_of(events) and final_of(events).backend == "ollama"
     assert "第 3 天" in last_log(agent)["problems"][0]
 
