@@ -212,6 +212,21 @@ def test_the_only_restaurant_near_a_day_is_its_lunch_and_the_night_market_furthe
     assert notes.get("礁溪甕窯雞") == "午餐" and notes.get("東門夜市") == "晚餐", notes
 
 
+def test_no_meal_is_worth_a_two_hour_drive_to_another_valley():
+    """A 太魯閣 day eats in 花蓮市 (under an hour away), never at 玉里 two hours south and back (a relaxed
+    Hualien weekend had lunch at 玉里麵 between 清水斷崖 and 長春祠)."""
+    gorge = dict(city="花蓮", area="太魯閣峽谷", best_time="morning")
+    day = [
+        seg("taroko", place="砂卡礑步道", lat=24.1631, lon=121.6127, visit_minutes=120, **gorge),
+        seg("anping", place="長春祠", lat=24.1633, lon=121.6027, tags=["古蹟", "景觀"], visit_minutes=40, **gorge),
+        seg("chihkan", place="清水斷崖", lat=24.2188, lon=121.6932, tags=["景觀"], visit_minutes=40, **gorge),
+        seg("beef", place="公正包子", city="花蓮", lat=23.9773, lon=121.6053, hours="06:00-21:00"),
+        seg("guohua", place="玉里麵", city="花蓮", lat=23.3357, lon=121.3117, visit_minutes=30, hours="09:00-19:00"),
+    ]  # fmt: skip
+    result = plan(day, 1, Preferences(with_elders=True))
+    assert "玉里麵" not in places(result), [(i.place, i.start) for i in items(result)]
+
+
 def test_evening_spot_comes_later_in_the_day_but_is_not_idled_for():
     result = plan(segs("elephant", "dihua"), 1, Preferences())
     walk, hike = items(result)
