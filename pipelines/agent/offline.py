@@ -31,9 +31,11 @@ from pipelines.agent.prompts import Prompts
 from pipelines.core.citations import Citations
 from pipelines.core.events import ToolFinished, ToolStarted
 from pipelines.core.models import Itinerary, Preferences, Segment, SegmentHit
+from pipelines.intent.lexicon import REGION_AREAS
+from pipelines.intent.model import merged
 from pipelines.intent.parser import Intent, in_context, merge_intent, parse_request
 from pipelines.planner.plan import MAX_DAYS
-from pipelines.planner.rules import matches_avoid, norm, stop_cap
+from pipelines.planner.rules import matches_avoid, matches_place, norm, stop_cap
 from pipelines.tools.turn_tools import MAX_PLAN_SEGMENTS, ToolError, TurnTools
 
 if TYPE_CHECKING:
@@ -102,10 +104,15 @@ class OfflineAgent(FollowUps):
         extra = problem_notes(self.prompts, [*intent.problems, *clamped], self.max_days, intent.start_date)
         intent.days = days
         prefs = intent.preferences()
-        cities = intent.cities
+        cities = intent.cities or self._cities_of(turn, intent.wanted)  # 「想去雙心石滬」 is a 澎湖 trip
+        if not cities and (intent.wanted or intent.near):  # a place named that the corpus lacks: ask, plan nothing
+            named = "、".join([*intent.wanted, *intent.near])
+            return self._say(turn, "unknown_place", places=named, cities=where(self.index.cities()))
+        intent.cities = cities
         if not cities:  # never pick a city silently: an example for a suggested one, and ask
             cities = [self._example_city()]
             extra.insert(0, self.prompts.text("no_city", city=cities[0], cities=where(self.index.cities())))
+        intent.must_include = prefs.must_include = merged(intent.must_include, self._found(turn, intent, cities))[:20]
         cands = self._gather(turn, intent, cities, exclude=set(), want=days * (stop_cap(prefs) + 4) + 10)
         if not cands:
             return self._nothing(turn, intent)
@@ -116,6 +123,22 @@ class OfflineAgent(FollowUps):
         pace = pace_word(self.prompts, prefs.pace)
         intro = self.prompts.pick(key, intent.text, where=where(cities), length=trip_length(days), pace=pace)
         return self._finish_plan(turn, intro, itinerary, extra)
+
+    def _found(self, turn: OfflineTurn, intent: Intent, cities: list[str]) -> list[str]:
+        """The places named after 想去/想看/要吃 that the corpus has (by its place name or a part of it:
+        故宮 → 國立故宮博物院), as must-sees; a region word (池上) stays as said, any stop there meets it."""
+        found: list[str] = []
+        for name in intent.wanted:
+            hits = [h for city in cities for h in self._search(turn, name, city, None)]
+            hit = next((h for h in hits if h.place and matches_place(name, h)), None)
+            if hit is not None:
+                found.append(name if name in REGION_AREAS else hit.place)
+        return found
+
+    def _cities_of(self, turn: OfflineTurn, names: list[str]) -> list[str]:
+        """The cities of the named places the corpus has, when the request names no city."""
+        hits = [h for name in names for h in self._search(turn, name, None, None) if matches_place(name, h)]
+        return list(dict.fromkeys(h.city for h in hits if h.city))[:3]
 
     def _example_city(self) -> str:
         wanted = self.prompts.text("example_city")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 
 MEALS = ("美食", "小吃")  # searched with a topic day so it still has lunch and dinner
+MEAL_NOTES = ("午餐", "晚餐")  # the only off-topic stops a topic day keeps
 
 
 class DayEdits(Hints):
@@ -47,6 +48,8 @@ class DayEdits(Hints):
             cands = list(dict.fromkeys([*kept, *extra, *found]))
             prev = days[day - 2] if day > 1 else None
             one = self._plan_day(turn, cands, prefs, prev)
+            if one is not None and kind == "replace_day" and new.interests:
+                one = self._on_topic(turn, one, cands, prefs, prev, new.interests)
             if one is None and kind == "swap_stop":  # the stop goes even when nothing can take its place
                 one = days[day - 1].model_copy(
                     update={"items": [i for i in days[day - 1].items if i.segment_id in kept]}
@@ -63,6 +66,22 @@ class DayEdits(Hints):
                 notes.append(self.prompts.text("retimed", day=day))
         intro = self.prompts.text(f"replan_intro.{kind}", **{"day": "", "place": "", **fmt})
         return self._finish_days(turn, edits.renumber(days, trip), trip, intro, notes)
+
+    def _on_topic(
+        self, turn: OfflineTurn, one: DayPlan, cands: list[str], prefs: Preferences, prev: DayPlan | None,
+        interests: list[str],
+    ) -> DayPlan:  # fmt: skip
+        """A day changed to a topic keeps only that topic and its lunch and dinner: a snack or sight off the
+        topic (a bakery on a 海邊 day) goes, and the day is planned again without it."""
+        wanted = set(edits.with_family(interests))
+        segments = self._segments(turn, [i.segment_id for i in one.items])
+        off = {
+            i.segment_id
+            for i in one.items
+            if not wanted & set(segments[i.segment_id].tags) and i.note not in MEAL_NOTES
+        }
+        again = self._plan_day(turn, [c for c in cands if c not in off], prefs, prev) if off else None
+        return again if again is not None and self._has_topic(turn, again, interests) else one
 
     def _cannot(self, turn: OfflineTurn, key: str, **values: Any) -> OfflineTurn:
         """The edit could not be made: say why, and that the plan stays (「連不上」 when no search answered)."""

@@ -102,6 +102,7 @@ class FollowUps(DayEdits):
             gone += [i.place for i in moved]
             new = new.model_copy(update={"must_include": []})
         trip.avoid = merged(trip.avoid, places)[:20]  # 「換一批」 later must not bring it back
+        trip.must_include = [m for m in trip.must_include if not edits.named(m, places)]  # no longer a must-see
         trip.near = [a for a in trip.near if a not in places]  # 「不要去小琉球」 after 「小琉球跟墾丁」
         topic = [t for t in merged(new.interests, trip.interests) if t not in trip.avoid]
         return self._redo_days(turn, new, old, trip, cities, keep, "swap_stop", gone, topic, place="、".join(places))
@@ -113,8 +114,9 @@ class FollowUps(DayEdits):
             return self._say(turn, "stop_not_in_plan", place=new.place)
         if dst is None or not 1 <= dst <= days:
             return self._say(turn, "no_such_day", day=dst or 0, days=days)
-        if src == dst:
-            return self._say(turn, "already_there", place=new.place, day=dst)
+        if src == dst:  # nothing to move: the plan is shown again as it stands
+            intro = self.prompts.text("already_there", place=new.place, day=dst)
+            return self._finish_days(turn, list(old.days), trip, intro)
         moved = [i.segment_id for i in old.days[src - 1].items if edits.named(i.place, [new.place])]
         # the destination's stops may give way to the moved one, except those of an outing spread over days
         # (安平 on days 1 and 2): dropping them would leave a split that no longer needs two days
@@ -151,17 +153,36 @@ class FollowUps(DayEdits):
             return self._finish_days(turn, edits.renumber(old.days[:want], trip), trip, intro)
         where_to = new.cities or day_cities(old.days[-1]) or cities  # the trip goes on from where it ended
         out: list[DayPlan] = list(old.days)
-        taken = edits.planned(old)
+        taken, notes = edits.planned(old), []
         for day in range(days + 1, want + 1):
-            prefs = self._day_prefs(trip, new, day, want, new.interests or trip.interests, [])
-            cands = self._candidates(turn, new, prefs, where_to, taken, self._areas(turn, out))
-            one = self._plan_day(turn, cands, prefs, out[-1] if out else None)
+            one = self._new_day(turn, new, trip, day, want, where_to, taken, out)
+            if one is None and new.near:  # 「再加一天去礁溪」 with 礁溪 already planned: the rest of the city
+                on = sorted({d for a, used in self._outings(turn, out).items() if a in new.near for d in used})
+                wide = new.model_copy(update={"near": []})
+                one = self._new_day(turn, wide, trip, day, want, where_to, taken, out)
+                if one is not None:
+                    notes.append(self._area_planned(new.near, on, where_to))
             if one is None:
                 return self._cannot(turn, "add_day_nothing", cities=where(where_to))
             out.append(one.model_copy(update={"day": day}))
             taken |= {x for i in one.items for x in (i.segment_id, i.place)}
         intro = self.prompts.text("replan_intro.add_day", length=trip_length(want))
-        return self._finish_days(turn, edits.renumber(out, trip), trip, intro)
+        return self._finish_days(turn, edits.renumber(out, trip), trip, intro, notes)
+
+    def _new_day(
+        self, turn: OfflineTurn, new: Intent, trip: Preferences, day: int, want: int, where_to: list[str],
+        taken: set[str], out: list[DayPlan],
+    ) -> DayPlan | None:  # fmt: skip
+        """Day ``day`` of ``want`` planned after ``out`` from what no day holds yet."""
+        prefs = self._day_prefs(trip, new, day, want, new.interests or trip.interests, [])
+        cands = self._candidates(turn, new, prefs, where_to, taken, self._areas(turn, out))
+        return self._plan_day(turn, cands, prefs, out[-1] if out else None)
+
+    def _area_planned(self, areas: list[str], on: list[int], cities: list[str]) -> str:
+        """Why the added day is not in the region the traveller named: its stops are on other days already."""
+        days = "、".join(str(d) for d in on)
+        key = "area_already_planned" if on else "area_nothing_left"
+        return self.prompts.text(key, area="、".join(areas), days=days, cities=where(cities))
 
     def _whole_trip(
         self, turn: OfflineTurn, new: Intent, request: Intent, old: Itinerary, trip: Preferences, cities: list[str],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from pipelines.core.models import DayWish, Pace
-from pipelines.intent.lexicon import EARLY_HOME_WORDS, INTEREST_WORDS, PACKED_WORDS, RELAXED_WORDS
+from pipelines.intent.lexicon import EARLY_HOME_WORDS, INTEREST_WORDS, PACKED_WORDS, REGION_AREAS, RELAXED_WORDS
 from pipelines.intent.numbers import MAX_DAYS, NUM, parse_number
 
 EARLY_HOME_END = "15:00"  # 「最後一天早點回台北」: that day ends by then
@@ -21,6 +21,11 @@ _TAIL = re.compile(
 
 AVOID = re.compile(r"(?:不要|不想|不用|不去|別|避開|跳過|排除|略過)(?:再)?(?:去|排|吃|逛|看|走)?")
 MUST = re.compile(r"(?:一定要|必須|務必|記得|必)(?:去|到|排|吃|逛|看|訪)?(?:一下)?")
+# 「想看雙心石滬」「要吃雞肉飯」: what may name a place (the agent keeps those the corpus has as must-sees)
+WANT = re.compile(r"(?:想要|想|要)(?:去|看|吃|逛|到|訪|參觀)")
+# 「小琉球也想去」: the thing comes first, and the trip is not only there
+_WANT_AFTER = re.compile(r"([^" + STOP + r"、]{2,12}?)\s*(?:也|還)(?:想|要)(?:去|看|吃|逛)")
+_TRIP_WORDS = re.compile(r"玩|遊|旅行|走走|" + NUM + r"天")
 ONLY = re.compile(r"只(?:要|想|排|去|吃|逛|看)(?:去|吃|看|排)?")
 # 「赤崁樓不要去了」「夜市就不用了」: the thing comes first
 _AVOID_AFTER = re.compile(r"([^" + STOP + r"、]{2,12}?)\s*(?:就|先|也)?(?:不要去了|不去了|不要了|不用去了|不用了|算了)")
@@ -55,6 +60,26 @@ def take_avoid_after(text: str) -> tuple[str, list[str]]:
     """「赤崁樓不要去了」: (the rest, the things named before the refusal)."""
     items = [clean_item(m.group(1)) for m in _AVOID_AFTER.finditer(text)]
     return _AVOID_AFTER.sub(" ", text), [i for i in items if i]
+
+
+def wanted_places(text: str) -> tuple[list[str], list[str]]:
+    """(names after 想去/想看/要吃…, names before 也想去) that are not topics: candidates for must-sees; the
+    text is left as it is, so its region and topic words still count."""
+    _, items, _ = take_clauses(text, WANT)
+    items = [clean_item(_TRIP_WORDS.split(i)[0]) for i in items]  # 「想去台南玩兩天」: the place is 台南
+    also = [clean_item(m.group(1)) for m in _WANT_AFTER.finditer(text)]
+
+    def placey(item: str) -> bool:
+        tags = interests_in(item)
+        return len(item) >= 2 and (not tags or is_place_like(item, tags))
+
+    return [i for i in items if placey(i)], [i for i in also if i and placey(i)]
+
+
+def avoided(item: str) -> list[str]:
+    """What 「不要X」 avoids: a topic (夜市) by its tags, a place (士林夜市) by its name."""
+    tags = interests_in(item)
+    return tags if tags and not is_place_like(item, tags) else [item]
 
 
 def clean_item(item: str) -> str:
@@ -107,4 +132,5 @@ def _wished_place(clause: str) -> str:
     """「第二天(想)去安平古堡」: the place after a going verb."""
     if m := re.search(r"(?:想|要)?(?:去|到|逛|看|走)(.+)", clause):
         return clean_item(m.group(1))
-    return ""
+    item = clean_item(clause)  # 「第一天日月潭」: a region word alone
+    return item if item in REGION_AREAS else ""

@@ -15,6 +15,7 @@ from pipelines.intent.lexicon import (
     ENGLISH_KIDS,
     ENGLISH_NUMBERS,
     ENGLISH_PACKED,
+    ENGLISH_PLACES,
     ENGLISH_PLAN,
     ENGLISH_RELAXED,
 )
@@ -42,6 +43,26 @@ def english_cities(text: str, known: frozenset[str]) -> list[str]:
                 break
         i += 1
     return found
+
+
+def english_places(text: str, known: frozenset[str]) -> tuple[list[str], list[str]]:
+    """(cities, gazetteer areas) of the places named in English ("Kenting" → 屏東, 恆春半島), as written."""
+    text = text.lower()
+    found = sorted((m.start(), name) for name in ENGLISH_PLACES for m in re.finditer(rf"\b{name}\b", text))
+    places = [ENGLISH_PLACES[name] for _, name in found if ENGLISH_PLACES[name][0] in known]
+    return list(dict.fromkeys(c for c, _ in places)), list(dict.fromkeys(a for _, a in places))
+
+
+_EN_WEEKDAYS = {"monday": "一", "tuesday": "二", "wednesday": "三", "thursday": "四", "friday": "五",
+                "saturday": "六", "sunday": "日", "weekend": "末"}  # fmt: skip
+_EN_DAY = re.compile(r"\b(this |next )?(" + "|".join(_EN_WEEKDAYS) + r")\b")
+
+
+def english_date_words(text: str) -> str:
+    """The zh-TW date words ``intent.dates`` reads for "this weekend", "next Saturday" ('' if none)."""
+    if m := _EN_DAY.search(text.lower()):
+        return {"next ": "下", "this ": "這"}.get(m.group(1) or "", "") + "週" + _EN_WEEKDAYS[m.group(2)]
+    return ""
 
 
 def english_days(text: str) -> tuple[int | None, list[str]]:

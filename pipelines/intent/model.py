@@ -42,6 +42,10 @@ class Intent(BaseModel):
     budget: Literal["low", "mid", "high"] | None = None
     sunrise: bool = False
     place: str = Field(default="", description="the stop a follow-up removes, swaps or moves")
+    wanted: list[str] = Field(
+        default_factory=list,
+        description="names after 想去/想看/要吃 (「想看雙心石滬」): must-sees once the corpus is found to have them",
+    )
     problems: list[str] = Field(
         default_factory=list, description="keys of what could not be read (offline prompts ``problems.<key>``)"
     )

@@ -18,12 +18,14 @@ from pipelines.intent.clauses import (
     AVOID,
     MUST,
     ONLY,
+    avoided,
     interests_in,
     is_place_like,
     take_avoid_after,
     take_clauses,
     take_pace,
     take_wishes,
+    wanted_places,
 )
 from pipelines.intent.dates import resolve_dates
 from pipelines.intent.followups import take_followup
@@ -57,7 +59,7 @@ def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None 
     clean = normalise(text)
     intent = Intent(text=text)
     if en.is_english(clean):
-        return _parse_english(clean, intent, known)
+        return _parse_english(clean, intent, known, today)
 
     edit = take_followup(clean)
     intent.followup, intent.target_day, intent.day_delta, intent.place = (
@@ -78,12 +80,18 @@ def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None 
     rest = _HOMEWARD.sub(" ", rest)  # 「早點回台北」 is the way home, not a destination
     intent.cities, intent.unknown_places = find_cities(rest + " " + " ".join(must_items), known)
     intent.near = regions_in(rest)  # 「一定要去安平古堡」 names a place, not the area the trip keeps to
+    wanted, also = wanted_places(rest)
+    intent.wanted = [w for w in merged(wanted, also) if canonical_city(w) not in TAIWAN_CITIES][:10]
+    listed = regions_in(" ".join(also))  # 「小琉球也想去」: not only there
+    if (intent.days or 1) > 1 and any(c in rest for c in intent.cities):  # 「台東三天，想去池上跟鐵花村」: stops
+        listed += regions_in(" ".join(wanted))  # on a trip of that city, each a must-see, not the trip's fence
+    intent.near = [a for a in intent.near if a not in listed]
     if not intent.near and any(w in clean for w in NEAR_WORDS):
         intent.near = must_items[:1]
     intent.budget = next((b for b, words in BUDGET_WORDS.items() if any(w in clean for w in words)), None)
     intent.sunrise = any(w in clean for w in SUNRISE_WORDS)
     for item in [*avoid_items, *after_items]:
-        intent.avoid.extend(interests_in(item) or [item])
+        intent.avoid.extend(avoided(item))
     for item in must_items:
         tags = interests_in(item)
         if tags and not is_place_like(item, tags):
@@ -133,12 +141,17 @@ def _is_refinement(intent: Intent) -> bool:
     return bool(intent.pace or intent.avoid or intent.must_include or (intent.interests and not intent.wants_plan))
 
 
-def _parse_english(text: str, intent: Intent, known: frozenset[str]) -> Intent:
-    intent.cities = en.english_cities(text, known)
+def _parse_english(text: str, intent: Intent, known: frozenset[str], today: dt.date | None) -> Intent:
+    cities, intent.near = en.english_places(text, known)
+    intent.cities = merged(en.english_cities(text, known), cities)
     intent.days, intent.problems = en.english_days(text)
     intent.interests = en.english_interests(text)
     intent.pace = en.english_pace(text)  # type: ignore[assignment]
     intent.with_kids, intent.with_elders = en.english_party(text)
     intent.sunrise = "日出" in intent.interests
     intent.wants_plan = bool(intent.days) or en.english_wants_plan(text)
+    if today is not None and (words := en.english_date_words(text)):  # "a weekend in Hualien": its dates
+        dates = resolve_dates(words, today)
+        intent.start_date, intent.problems = dates.start, [*intent.problems, *dates.problems]
+        intent.days = intent.days or dates.days
     return intent

@@ -25,6 +25,8 @@ from pipelines.planner.travel import Point, haversine_km
 FILL_MINUTES = 45  # an unplanned sight this close to a day's outings may fill that day
 FOOD_MINUTES = 20  # food this close to a day's outings may feed that day
 FOOD_FAR_MINUTES = MEAL_REACH_MINUTES  # ... or this close, when nearer food is scarce
+DINNER_FAR_MINUTES = 90  # a mountain day's dinner back in town, not a two-hour drive to another valley
+MEAL_CHOICES = 2  # places a day's meal may pick from before food further off is allowed too
 WISH_VALUE = 5_000  # what a day wish adds to the outing (or food) it pins
 ASSIGNED_VALUE = 1_000  # a sight of a day's outings is worth this much more on that day than a filler
 
@@ -134,8 +136,10 @@ def city_days(stops: Stops, days: int) -> dict[str, list[int]]:
 
 def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[int]]) -> None:
     """Food for each day, lunch and dinner apart: the places for that meal within ``FOOD_MINUTES`` of its
-    outings, or within ``FOOD_FAR_MINUTES`` when there are none; a dinner, or else any of its city (a day
-    in the mountains has dinner back in town; its lunch is not worth a drive down and back up)."""
+    outings, or within ``FOOD_FAR_MINUTES`` when fewer than ``MEAL_CHOICES`` are (the lunch's place cannot
+    be the dinner too, and another day may take one); a dinner, or else any of its city within
+    ``DINNER_FAR_MINUTES`` (a day in the mountains has dinner back in town; its lunch is not worth a drive down
+    and back up, and no meal is worth two hours to another valley)."""
     food = [s for s in stops.items if (s.meal or s.market) and not out.allowed.get(s.n) and not s.must]
     for day in range(days):
         own = [s for s in food if day in (city_days.get(s.seg.city or "") or range(days))]
@@ -144,11 +148,12 @@ def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[in
             serving = [s for s in own if s.market if meal == "dinner"] + [
                 s for s in own if any(m == meal for m, _, _ in s.meals(0))
             ]
-            for reach in (FOOD_MINUTES, FOOD_FAR_MINUTES) + ((None,) if meal == "dinner" else ()):
-                near = [s for s in serving if reach is None or _near(stops, out, s.n, day, reach, empty_ok=True)]
-                if near:
-                    fed |= {s.n for s in near}
+            near: set[int] = set()
+            for reach in (FOOD_MINUTES, FOOD_FAR_MINUTES) + ((DINNER_FAR_MINUTES,) if meal == "dinner" else ()):
+                near = {s.n for s in serving if _near(stops, out, s.n, day, reach, empty_ok=True)}
+                if len(near - fed) >= MEAL_CHOICES:  # the lunch place cannot be the dinner, another day may take one
                     break
+            fed |= near
         fed |= {s.n for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)}  # breakfasts too
         for n in sorted(fed):
             out.allowed[n].append(day)

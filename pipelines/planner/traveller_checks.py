@@ -173,7 +173,7 @@ def wishes(ctx: CheckContext) -> list[str]:
             if not any(tag in s.tags for s in segs):
                 problems.append(f"第 {number} 天沒有排到「{tag}」")
         for place in wish.must_include:
-            if not any(matches_place(place, s) for s in segs):
+            if not any(matches_place(place, s) or area_key(s) == norm(place) for s in segs):  # 日月潭: the area
                 problems.append(f"第 {number} 天沒有排到「{place}」")
         last = clock(day.items[-1].end) if day.items else None
         if wish.day_end and last is not None and last > to_minutes(wish.day_end):

@@ -76,6 +76,9 @@ def _traveller_expectations(case: dict, itinerary, corpus_index) -> None:
         assert {segments[i.segment_id].area for i in itinerary.stops} == {area}, [i.place for i in itinerary.stops]
     for day, tags in (case.get("day_tags") or {}).items():
         assert any(set(tags) & set(segments[i.segment_id].tags) for i in itinerary.days[day - 1].items), day
+    for place in case.get("must", []):
+        assert place in {i.place for i in itinerary.stops}, (place, [i.place for i in itinerary.stops])
+        assert place in itinerary.preferences.must_include
     if earliest := case.get("not_before"):
         for day in itinerary.days:
             assert day.items, f"第 {day.day} 天沒有行程"
@@ -160,12 +163,20 @@ def test_search_only_question_lists_segments(offline_agent):
         ("你好", "愛遊 AIYO"),
         ("金門三天兩夜", "還沒有金門"),
         ("第二天換成海邊的行程", "還沒有排好的行程"),
+        ("想去三芝玩一天", "找不到「三芝」"),  # a place the corpus lacks: which city?, no plan elsewhere
     ],
 )
 def test_edge_requests_say_what_they_can(offline_agent, text, expected):
     final = run_turn(offline_agent, text, SessionState())
     assert expected in final.answer and final.backend == "offline"
     assert_cites_only_hits(final)
+
+
+def test_a_place_named_without_its_city_plans_that_city(offline_agent):
+    """「想去雙心石滬玩兩天」 names no city, but the corpus knows the place: a 澎湖 trip that keeps it."""
+    final = run_turn(offline_agent, "想去雙心石滬玩兩天", SessionState())
+    assert final.itinerary is not None and {i.city for i in final.itinerary.stops} == {"澎湖"}
+    assert "雙心石滬" in {i.place for i in final.itinerary.stops} and "範例" not in final.answer
 
 
 async def test_offline_stream_events_and_limits(offline_agent):

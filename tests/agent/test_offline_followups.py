@@ -49,6 +49,8 @@ CASES = [
     ("台南兩天一夜", "只要美食"),  # the issue: 3 stops in 2 days
     ("台南兩天一夜", "改成下週六出發"),
     ("屏東三天兩夜，想去小琉球跟墾丁", "不要去小琉球"),
+    ("屏東三天兩夜，小琉球也想去", "不要去小琉球"),
+    ("台北三天，想去士林夜市跟饒河街夜市", "不要去士林夜市了"),
 ]
 
 
@@ -62,6 +64,43 @@ def test_follow_up_edits_the_plan(trip_agent, corpus_index, first, then):
     assert session.itinerary == after and final.answer.startswith("【離線模式】")
     assert_cites_only_hits(final)
     assert all(n <= len(after.days) for h in hints_of(final.answer) for n in days_named(h)), hints_of(final.answer)
+
+
+def test_a_day_added_for_a_region_already_planned(trip_agent, corpus_index):
+    """「再加一天去礁溪泡溫泉」 when every 礁溪 stop is on day 1 already: a new day elsewhere in 宜蘭 with a meal,
+    the answer says why, days 1–2 stay (it used to come back with no plan at all)."""
+    before, final, intent, segments, _ = two_turns(trip_agent, corpus_index, "宜蘭兩天一夜", "再加一天去礁溪泡溫泉")
+    after = final.itinerary
+    assert after is not None, final.answer
+    on = sorted({d.day for d in before.days for i in d.items if segments[i.segment_id].area == "礁溪"})
+    assert on and f"礁溪的景點已經排在第 {'、'.join(map(str, on))} 天" in final.answer
+    assert len(after.days) == 3 and [ids(d) for d in after.days[:2]] == [ids(d) for d in before.days]
+    new = after.days[2]
+    assert len(new.items) >= 2 and any(m in i.note for i in new.items for m in ("午餐", "晚餐"))
+    assert {i.city for i in new.items} == {"宜蘭"} and len(set(after.segment_ids)) == len(after.segment_ids)
+    assert new_failures(before, after, intent) == [], final.answer
+
+
+def test_moving_a_stop_to_the_day_it_is_on_shows_the_plan_kept(trip_agent, corpus_index):
+    """「把駁二移到第二天」 with 駁二 on day 2 already: the same plan comes back with the answer saying so (it
+    used to come back with no plan)."""
+    before, final, _, _, session = two_turns(trip_agent, corpus_index, "高雄三天，想去駁二", "把駁二移到第二天")
+    assert any("駁二" in i.place for i in before.days[1].items)
+    assert final.itinerary is not None and "本來就排在第 2 天" in final.answer
+    assert [ids(d) for d in final.itinerary.days] == [ids(d) for d in before.days]
+    assert session.itinerary == final.itinerary and final.itinerary.passed
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "day"), [("台東兩天", "第一天換成海邊", 1), ("基隆兩天一夜輕鬆玩", "第二天換成海邊的行程", 2)]
+)
+def test_a_day_changed_to_a_topic_keeps_only_that_topic_and_its_meals(trip_agent, corpus_index, first, then, day):
+    """「第一天換成海邊」: no off-topic snack or sight stays (東河包子 and 連珍糕餅店 did), lunch and dinner may."""
+    before, final, intent, segments, _ = two_turns(trip_agent, corpus_index, first, then)
+    after = final.itinerary
+    assert after is not None and edit_problems(intent, before, after, segments) == [], final.answer
+    off = [i.place for i in after.days[day - 1].items if "海邊" not in segments[i.segment_id].tags]
+    assert all(i.note in ("午餐", "晚餐") for i in after.days[day - 1].items if i.place in off), off
 
 
 def test_swap_and_move_a_stop(trip_agent, corpus_index):

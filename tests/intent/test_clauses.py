@@ -108,3 +108,44 @@ def test_start_time_and_sunrise():
     assert late.day_start == "10:00" and late.avoid == []  # 「不要太早」 is about time, not a place
     assert parse_request("花蓮三天 想看日出", KNOWN).sunrise
     assert not parse_request("花蓮三天 看海", KNOWN).sunrise
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("澎湖三天，想看雙心石滬", ["雙心石滬"]),
+        ("帶爸媽去台北玩兩天，想去故宮跟北投泡湯", ["故宮", "北投泡湯"]),
+        ("宜蘭一日遊，想去傳統藝術中心跟羅東夜市", ["傳統藝術中心", "羅東夜市"]),
+        ("嘉義一日遊，要吃雞肉飯", ["雞肉飯"]),
+        ("新北三天，想去九份、淡水跟野柳", ["九份", "淡水", "野柳"]),
+        ("屏東三天兩夜，小琉球也想去", ["小琉球"]),
+        ("台北一日遊，想逛老街跟吃小吃", []),  # topics, not places
+        ("想去台南玩兩天，想看海", []),  # a city and a topic
+    ],
+)
+def test_places_named_after_wanting_words_are_candidates(text, wanted):
+    """「想看雙心石滬」 names a place (the agent makes it a must-see when the corpus has it); 「想看海」 a topic."""
+    assert parse_request(text, KNOWN).wanted == wanted
+
+
+def test_a_listed_place_does_not_fence_the_trip():
+    """「小琉球也想去」 adds 小琉球 to a 屏東 trip, and so does 「想去池上跟鐵花村」 on a 台東 trip of days (each a
+    must-see, not the only area: three days in 池上 left two empty); a day trip there, or 「墾丁兩天」, keeps to it."""
+    assert parse_request("屏東三天兩夜，小琉球也想去", KNOWN).near == []
+    listed = parse_request("台東三天兩夜，想去池上跟鐵花村", KNOWN + ["台東"])
+    assert listed.near == [] and listed.wanted == ["池上", "鐵花村"]
+    assert parse_request("屏東一日遊，想去小琉球", KNOWN).near == ["小琉球"]
+    assert parse_request("墾丁兩天，想去小琉球", KNOWN).near == ["恆春半島", "小琉球"]
+
+
+def test_avoiding_a_named_place_is_not_avoiding_its_kind():
+    """「不要去士林夜市了」 drops 士林夜市, not every night market; 「不要夜市」 drops them all."""
+    assert parse_request("不要去士林夜市了", KNOWN).avoid == ["士林夜市"]
+    assert parse_request("台南兩天，不要夜市", KNOWN).avoid == ["夜市"]
+
+
+def test_a_day_named_with_a_region_alone_is_that_days_wish():
+    """「南投三天，第一天日月潭，第二天清境」 (no verb): day 1 at 日月潭, day 2 at 清境."""
+    intent = parse_request("南投三天，第一天日月潭，第二天清境", KNOWN)
+    assert [(w.day, w.must_include) for w in intent.day_wishes] == [(1, ["日月潭"]), (2, ["清境"])]
+    assert intent.near == []  # the other day is not fenced to them

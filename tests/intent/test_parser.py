@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,16 @@ def test_a_famous_place_and_a_length_plan_its_city(place, days):
     city = PLACE_CITIES[place]
     assert intent.days == days
     assert (intent.cities, intent.unknown_places) == (([city], []) if city in KNOWN else ([], [city]))
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "days"),
+    [
+        ("A relaxed weekend in Hualien with my parents", WED.replace(day=13), 2),  # was no date at all
+        ("Taipei next Saturday, 2 days", WED.replace(day=20), 2),
+        ("Plan me a 2-day trip to Tainan", None, 2),
+    ],
+)
+def test_english_date_words_give_the_trip_its_dates(text, start, days):
+    intent = parse_request(text, KNOWN, today=WED)
+    assert (intent.start_date, intent.days) == (start, days)

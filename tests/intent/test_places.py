@@ -94,3 +94,34 @@ def test_a_request_naming_no_known_city_has_no_city(text):
 def test_the_way_home_is_not_a_destination():
     assert parse_request("花蓮兩天，最後一天早點回台北", KNOWN).cities == ["花蓮"]
     assert parse_request("花蓮兩天，早點回台北", KNOWN).cities == ["花蓮"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cities", "near"),
+    [
+        ("三峽鶯歌一日遊", ["新北"], ["三峽・鶯歌"]),  # was planned in 台南
+        ("溪頭一日遊 帶爸媽", ["南投"], ["溪頭"]),
+        ("基隆八斗子一日遊", ["基隆"], ["八斗子"]),
+        ("Plan a 3-day trip to Kenting with beaches", ["屏東"], ["恆春半島"]),  # 墾丁 = the 恆春 peninsula
+        ("Two days in Taroko", ["花蓮"], ["太魯閣峽谷"]),
+        ("Sun Moon Lake weekend with my parents", ["南投"], ["日月潭"]),
+    ],
+)
+def test_towns_and_areas_name_their_city_and_area(text, cities, near):
+    intent = parse_request(text, KNOWN)
+    assert (intent.cities, intent.near) == (cities, near)
+
+
+def test_every_area_of_the_gazetteer_is_a_region_word_of_its_city():
+    """Each area of the sample corpus (and each part of 三峽・鶯歌) read in a request gives that city and area,
+    so no town the corpus has is planned in another city."""
+    import csv
+    from pathlib import Path
+
+    rows = csv.DictReader((Path(__file__).parents[2] / "assets/corpus/places.csv").open(encoding="utf-8"))
+    areas = {(r["area"], r["city"]) for r in rows if r["area"]}
+    assert len(areas) >= 20
+    for area, city in sorted(areas):
+        for part in area.split("・"):
+            intent = parse_request(f"{part}一日遊", KNOWN)
+            assert (intent.cities, intent.near) == ([city], [area]), part

@@ -192,6 +192,41 @@ def test_second_food_stop_is_dinner_when_no_night_market():
     assert result.passed
 
 
+def test_the_only_restaurant_near_a_day_is_its_lunch_and_the_night_market_further_off_its_dinner():
+    """A 礁溪 day: its one restaurant (open for lunch and dinner) is the lunch, so dinner is the night market
+    in 宜蘭市 a little further; it used to be left out and the day had no dinner (宜蘭兩天一夜)."""
+    jiaoxi = dict(city="宜蘭", area="礁溪")
+    day = [
+        seg("anping", place="林美石磐步道", lat=24.8195, lon=121.7338, tags=["步道", "自然"], visit_minutes=90,
+            best_time="morning", **jiaoxi),
+        seg("chihkan", place="五峰旗瀑布", lat=24.833, lon=121.7425, tags=["自然", "景觀"], visit_minutes=90,
+            best_time="morning", **jiaoxi),
+        seg("confucius", place="礁溪溫泉", lat=24.8277, lon=121.7713, tags=["溫泉"], visit_minutes=120,
+            best_time="evening", **jiaoxi),
+        seg("beef", place="礁溪甕窯雞", lat=24.8308, lon=121.7624, tags=["美食"], visit_minutes=60,
+            best_time="any", hours="11:00-20:00", **jiaoxi),
+        seg("garden", place="東門夜市", lat=24.754, lon=121.7617, city="宜蘭", hours="17:00-24:00"),
+    ]  # fmt: skip
+    result = plan(day, 1, Preferences())
+    notes = {i.place: i.note for i in items(result)}
+    assert notes.get("礁溪甕窯雞") == "午餐" and notes.get("東門夜市") == "晚餐", notes
+
+
+def test_no_meal_is_worth_a_two_hour_drive_to_another_valley():
+    """A 太魯閣 day eats in 花蓮市 (under an hour away), never at 玉里 two hours south and back (a relaxed
+    Hualien weekend had lunch at 玉里麵 between 清水斷崖 and 長春祠)."""
+    gorge = dict(city="花蓮", area="太魯閣峽谷", best_time="morning")
+    day = [
+        seg("taroko", place="砂卡礑步道", lat=24.1631, lon=121.6127, visit_minutes=120, **gorge),
+        seg("anping", place="長春祠", lat=24.1633, lon=121.6027, tags=["古蹟", "景觀"], visit_minutes=40, **gorge),
+        seg("chihkan", place="清水斷崖", lat=24.2188, lon=121.6932, tags=["景觀"], visit_minutes=40, **gorge),
+        seg("beef", place="公正包子", city="花蓮", lat=23.9773, lon=121.6053, hours="06:00-21:00"),
+        seg("guohua", place="玉里麵", city="花蓮", lat=23.3357, lon=121.3117, visit_minutes=30, hours="09:00-19:00"),
+    ]  # fmt: skip
+    result = plan(day, 1, Preferences(with_elders=True))
+    assert "玉里麵" not in places(result), [(i.place, i.start) for i in items(result)]
+
+
 def test_evening_spot_comes_later_in_the_day_but_is_not_idled_for():
     result = plan(segs("elephant", "dihua"), 1, Preferences())
     walk, hike = items(result)

@@ -73,3 +73,19 @@ def test_an_area_split_fits_a_day_only_with_the_moves_between_its_stops():
     moved = plan.model_copy(update={"days": [plan.days[0], DayPlan(day=2, items=[item(near, "09:00", "12:00")])]})
     result = check(moved, [lake, near], CheckName.OUTING, days=2)
     assert not result.passed and "一天就走得完" in result.detail
+
+
+def test_a_day_wish_for_a_region_is_met_by_a_stop_of_that_area():
+    """「第一天日月潭」: a day at 向山 and 伊達邵 (area 日月潭) keeps the wish; a day elsewhere does not."""
+    from pipelines.core.models import DayWish
+
+    xiangshan = seg("sunmoon", place="向山遊客中心", area="日月潭")
+    qingjing = seg("hehuan", place="清境農場", area="清境", best_time="morning")
+    prefs = Preferences(day_wishes=[DayWish(day=1, must_include=["日月潭"])])
+
+    def wish(stop):
+        day = DayPlan(day=1, items=[item(stop, "09:00", "12:00")])
+        return next(c for c in verify(Itinerary(days=[day]), [stop], 1, prefs) if c.name == CheckName.WISHES)
+
+    assert wish(xiangshan).passed
+    assert not wish(qingjing).passed and "日月潭" in wish(qingjing).detail

@@ -195,7 +195,8 @@ def _stop_moved(intent: Intent, before: Itinerary, after: Itinerary) -> list[str
     if src is None or dst is None:
         return [f"{intent.place} was not in the plan"]
     problems = [] if any(intent.place in i.place for i in after.days[dst - 1].items) else [f"not on day {dst}"]
-    problems += [f"still on day {src}"] if any(intent.place in i.place for i in after.days[src - 1].items) else []
+    stayed = src != dst and any(intent.place in i.place for i in after.days[src - 1].items)  # already there: kept
+    problems += [f"still on day {src}"] if stayed else []
     return problems + _same_except(before, after, {src, dst})
 
 
