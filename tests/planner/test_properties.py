@@ -48,7 +48,9 @@ NEVER_FAIL = {
 CAN_FAIL = {CheckName.MUST_INCLUDE.value, CheckName.MEALS.value, CheckName.CITY_ROUTE.value, CheckName.ROUTE.value}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI draws the same examples every run (a random draw found the open bug below once; it is
+# kept as its own regression test rather than left to chance)
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(picked=selections, days=st.integers(1, 14), prefs=preferences)
 def test_every_plan_passes_its_verifier_or_names_what_it_could_not_meet(picked, days, prefs):
     segments = [seg(key, chapter) for key, chapter in picked]
@@ -74,15 +76,14 @@ def test_every_plan_passes_its_verifier_or_names_what_it_could_not_meet(picked, 
     assert not itinerary.left_out or itinerary.notes
 
 
-OPEN_FILLER = (  # the regression below; the property may draw it or a sibling (not strict: random draws)
+OPEN_FILLER = (  # the regression below (a random draw of the property next to it found it once)
     "planner bug, open: a sight is a day's filler only near the day's outings, so on a one-day trip across "
     "cities whose lunch lands in another city (台南牛肉湯 before 駁二) the sight next to that lunch (林百貨) is "
     "left out while it fits the morning (每天玩得滿 fails)"
 )
 
 
-@pytest.mark.xfail(reason=OPEN_FILLER, strict=False)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(picked=st.lists(st.sampled_from(KEYS), min_size=1, max_size=12, unique=True), days=st.integers(1, 5))
 def test_feasible_must_includes_are_kept(picked, days):
     """A must-include that fits a day on its own, with room for it, is always planned; anything else the
@@ -101,6 +102,20 @@ def test_a_sight_next_to_the_days_lunch_is_not_left_out():
     prefs = Preferences(pace="packed", day_start="08:00", day_end="22:00", must_include=[seg("kenting").place])
     itinerary = plan([seg(k) for k in picked], 1, prefs)
     assert "林百貨" in {i.place for d in itinerary.days for i in d.items} and itinerary.passed
+
+
+OPEN_CITY_DAYS = (
+    "planner bug, open: a city's sights are allotted to one of its days, so when day 2 starts late after the "
+    "move from 台北, 奇美博物館 is dropped while day 3 in 台南 is empty (每天玩得滿 fails, honestly)"
+)
+
+
+@pytest.mark.xfail(reason=OPEN_CITY_DAYS, strict=True)
+def test_a_citys_sight_moves_to_its_other_day_when_one_is_full():
+    segments = [seg(k) for k in ("tp101", "anping", "guohua", "chimei")]
+    prefs = Preferences(pace="relaxed", day_start="06:30", day_end="14:00")
+    itinerary = plan(segments, 3, prefs)
+    assert "奇美博物館" in {i.place for d in itinerary.days for i in d.items} and itinerary.passed
 
 
 def test_a_long_visit_is_not_left_out_for_a_lunch_elsewhere():
