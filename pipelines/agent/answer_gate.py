@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from pipelines.agent.grounding import Facts, Problem, check_line, check_whole, names_a_place
 from pipelines.core.citations import drop_invalid_citations, normalise_citations
+from pipelines.intent.normalise import traditional
 
 _BREAK = re.compile(r"\n|(?<=[。！？!?])")
 _MAX_LINE = 400  # a "line" this long without a break is checked and shown anyway
@@ -72,6 +73,7 @@ class AnswerGate:
 
     def _line(self, line: str) -> str:
         facts = self._facts()
+        line = traditional(line)  # a zh-TW page: Simplified words a small model slips in are converted first
         line, removed = drop_invalid_citations(normalise_citations(line), len(facts.hits))
         self.removed_citations += removed
         problems, self._day = check_line(line, facts, self._day)

@@ -67,7 +67,7 @@ class GroundedTurn:
     async def answer(self) -> AsyncIterator[AgentEvent | str]:
         system = self._system()
         user_msg = self._user_message()
-        self._instructions = instructions(system, user_msg, self.text, "、".join(self.index.cities()))
+        self._instructions = instructions(system, "、".join(self.index.cities()))
         history = self._history(system, user_msg)
         if self._system_in_user():  # the model has no system role: its rules open the message instead
             system, user_msg = "", f"{system}\n\n{user_msg}"
@@ -164,18 +164,11 @@ class GroundedTurn:
         return [ChatMessage(role=t.role, content=t.content) for t in fit_history(self.session.history, budget)]
 
 
-def instructions(system: str, user_msg: str, question: str, cities: str) -> str:
-    """Our words to the model that an answer has no reason to copy: the system prompt and the message
-    without the data blocks, the question, the list of cities and the quoted examples (「…」: phrasing the
-    model is asked to use)."""
-    kept, in_data = [system], False
-    for line in user_msg.replace(question, "").splitlines():
-        if line.startswith("<<<"):
-            in_data = not line.startswith("<<<結束")
-            continue
-        if not in_data:
-            kept.append(line)
-    return re.sub(r"「[^」]*」", "", "\n".join(kept).replace(cities, "") if cities else "\n".join(kept))
+def instructions(system: str, cities: str) -> str:
+    """Our rules to the model, which an answer has no reason to copy: the system prompt without the list
+    of cities and the quoted examples (「…」: phrasing the model is asked to use). The message's data and
+    the session's plan are not in it: restating them is what an answer does."""
+    return re.sub(r"「[^」]*」", "", system.replace(cities, "") if cities else system)
 
 
 def _sum(values) -> int | None:

@@ -7,6 +7,7 @@ words (干貝 → 幹貝).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -17,6 +18,17 @@ def normalise(text: str) -> str:
     if _is_simplified(text):
         text = _convert("s2twp", text)
     return text.replace("臺", "台")
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def traditional(text: str) -> str:
+    """Each run of Chinese characters that is Simplified, in Taiwan's Traditional (a small model's
+    「希望你喜欢！」 → 「希望你喜歡！」); Traditional runs (place names, 干貝) are left as written."""
+    return _CJK_RUN.sub(
+        lambda m: _convert("s2twp", m.group(0)).replace("臺", "台") if _is_simplified(m.group(0)) else m.group(0), text
+    )
 
 
 def _is_simplified(text: str) -> bool:
