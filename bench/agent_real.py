@@ -5,7 +5,8 @@ OpenAI-compatible server (llama.cpp, vLLM) or Ollama, once without and once with
 and reports per model and mode: how turns ended (LLM answer, after a corrective retry, offline
 fallback and why), grounded answers, right day counts, the model's own tool calls that were valid,
 LLM rounds and prompt tokens per turn, TTFT and total p50/p95. Raw per-turn results go to
-bench/reports/agent_real/*.jsonl; the report is rebuilt from every file there.
+bench/reports/agent_real/*.jsonl; the report is rebuilt from every file there (and ends with
+``notes.md`` from that folder, where what a run found is written down).
 
     python -m bench.agent_real --url http://127.0.0.1:8077/v1 --model qwen2.5-coder-1.5b \\
         [--backend openai|ollama] [--modes before,after] [--limit N] [--context-window 4096]
@@ -36,6 +37,7 @@ from pipelines.core.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "reports" / "agent_real"
 REPORT = ROOT / "bench" / "reports" / "agent_real.md"
+NOTES = RESULTS / "notes.md"  # what the runs found and how they ran (machine, load), kept with the rows
 
 
 def settings_for(args: argparse.Namespace, mode: str, logs: Path) -> Settings:
@@ -210,6 +212,8 @@ def report(rows: list[dict[str, Any]]) -> str:
                 why = "；".join(f"{k} × {v}" for k, v in s["reasons"].most_common())
                 lines.append(f"- {mode}: offline answers because: {why}")
         lines.append("")
+    if NOTES.exists():
+        lines += [NOTES.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines)
 
 
