@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pipelines.core.citations import cited_numbers
 from pipelines.core.models import Itinerary, SegmentHit
-from pipelines.core.text import normalise_text, shorten
+from pipelines.core.text import TAIWAN_CITIES, normalise_text, shorten
 from pipelines.intent.parser import parse_number
 
 # Words that end a place's name; longest first so 國家公園 wins over 公園.
@@ -40,7 +40,7 @@ GENERIC_PLACES = frozenset(
 LOGISTICS = ("車站", "火車站", "高鐵站", "捷運站", "轉運站", "機場", "飯店", "民宿", "旅館", "酒店", "停車場", "客運站")
 # What can stand before a name in a sentence: cut there, the name is what follows.
 _LEAD = re.compile(
-    r".*(?:打卡|的|和|跟|與|或|及|到|去|在|逛|吃|看|從|往|再|就|也|還|先|後|來|是|有|個|座|間|家|條|處|可以|推薦|前往|參觀|造訪"
+    r".*(?:打卡|的|和|跟|與|或|及|到|去|在|逛|吃|看|從|往|再|就|也|還|先|後|來|是|有|個|座|間|家|條|處|把|留|可以|推薦|前往|參觀|造訪"
     r"|走訪|順遊|接著|然後|最後|附近|周邊|一下|一趟|特色|知名|有名|人氣|熱門|在地|傳統|老字號|文青|網美|必訪|必去|超|很|最)"
 )
 # What only the data handed to the model looks like: segment ids, our delimiters, chat-template tokens.
@@ -141,7 +141,7 @@ def place_keys(place: str) -> set[str]:
         if core.endswith(suffix) and len(core) - len(suffix) >= 2:
             core = core[: -len(suffix)]
             break
-    return {full, core} if len(core) >= 2 else {full}
+    return {full, core} if len(core) >= 2 and core not in TAIWAN_CITIES else {full}  # 嘉義公園's core 嘉義 is a city
 
 
 def invented_places(text: str, facts: Facts) -> list[str]:
@@ -149,7 +149,7 @@ def invented_places(text: str, facts: Facts) -> list[str]:
     found: list[str] = []
     for run in _NAME_RUN.findall(_without_citations(text)):
         for name in _place_like(run):
-            if name in GENERIC_PLACES or any(name.endswith(w) for w in LOGISTICS) or facts.is_known(name):
+            if _generic(name) or any(name.endswith(w) for w in LOGISTICS) or facts.is_known(name):
                 continue
             found.append(name)
     return list(dict.fromkeys(found))
@@ -228,6 +228,12 @@ def _day_sections(line: str, day: int | None) -> list[tuple[str, int | None]]:
         start = m.end()
     parts.append((line[start:], day))
     return parts
+
+
+def _generic(name: str) -> bool:
+    """A common noun, alone or after a city (「台北夜市」「台南老街」 name no one place)."""
+    city = next((c for c in TAIWAN_CITIES if name.startswith(c)), "")
+    return name in GENERIC_PLACES or (bool(city) and name[len(city) :] in GENERIC_PLACES)
 
 
 def _place_like(run: str) -> list[str]:

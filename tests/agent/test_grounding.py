@@ -114,6 +114,27 @@ def test_simplified_words_are_shown_in_traditional(facts):
     assert "干貝" in shown  # a Traditional run is left as written (s2twp would make it 幹貝)
 
 
+def test_the_offline_answers_own_words_are_not_invented_places():
+    # found by the real-model benchmark re-checking offline answers: a verb before a name, a city's
+    # common noun, a place whose core is a city's name
+    park = SegmentHit(
+        segment_id="cy-test-01#01", video_id="cy-test-01", title="嘉義公園", place="嘉義公園", city="嘉義",
+        start_s=0, end_s=8, text="嘉義公園很大。", source=VideoSource(kind="local", ref="cy-test-01.mp4"),
+    )  # fmt: skip
+    plan = Itinerary(days=[
+        DayPlan(day=1, city="嘉義", items=[]),
+        DayPlan(day=2, city="嘉義", items=[ItineraryItem(
+            segment_id=park.segment_id, place="嘉義公園", city="嘉義", start="09:00", end="10:00", visit_minutes=60
+        )]),
+    ])  # fmt: skip
+    facts = Facts(hits=[*HITS, park], itinerary=plan)
+    assert invented_places("了解，只留夜市相關的行程：", facts) == []
+    assert invented_places("可以說「把安平古堡換掉」喔", facts) == []
+    assert invented_places("有喔！台北夜市的影片片段整理給你", facts) == []
+    assert codes("第 1 天（嘉義）", facts) == []  # 嘉義 is the city, not 嘉義公園 on day 2
+    assert invented_places("晚上去六合夜市", facts) == ["六合夜市"]  # a named one still counts
+
+
 def test_a_quoted_suggestion_is_about_no_day(facts):
     line = "想調整的話，可以說「第二天換成美食的行程」「把安平古堡換掉」喔！"  # the offline answer's own hints
     assert codes(line, facts, 1) == []
