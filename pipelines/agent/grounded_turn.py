@@ -8,14 +8,13 @@ raises the last ``Ungrounded`` or the LLM's error. What it did goes into the tur
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.agent.answer_gate import AnswerGate, Ungrounded
 from pipelines.agent.context import seed_tools, user_message
-from pipelines.agent.grounding import Facts, describe
+from pipelines.agent.grounding import Facts, describe, instructions
 from pipelines.agent.llm import LLMChoice
 from pipelines.agent.llm_turn import Attempt, run_attempt
 from pipelines.agent.offline import OfflineTurn
@@ -162,13 +161,6 @@ class GroundedTurn:
         free = s.context_window - s.max_tokens - fixed - RESULT_BUDGET[self.profile]
         budget = max(0, min(s.memory_tokens, free))
         return [ChatMessage(role=t.role, content=t.content) for t in fit_history(self.session.history, budget)]
-
-
-def instructions(system: str, cities: str) -> str:
-    """Our rules to the model, which an answer has no reason to copy: the system prompt without the list
-    of cities and the quoted examples (「…」: phrasing the model is asked to use). The message's data and
-    the session's plan are not in it: restating them is what an answer does."""
-    return re.sub(r"「[^」]*」", "", system.replace(cities, "") if cities else system)
 
 
 def _sum(values) -> int | None:

@@ -210,6 +210,13 @@ def names_a_place(line: str, facts: Facts) -> bool:
     return bool(facts.places_in(line)) or any(1 <= n <= len(facts.hits) for n in cited_numbers(line))
 
 
+def instructions(system: str, cities: str) -> str:
+    """Our rules to the model, which an answer has no reason to copy: the system prompt without the list
+    of cities and the quoted examples (「…」: phrasing the model is asked to use). The message's data and
+    the session's plan are not in it: restating them is what an answer does."""
+    return _QUOTED.sub("", system.replace(cities, "") if cities else system)
+
+
 def describe(problems: Iterable[Problem], limit: int = 3) -> str:
     """The first few problems as one zh-TW sentence."""
     texts = list(dict.fromkeys(p.text for p in problems))

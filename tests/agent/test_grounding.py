@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.agent.answer_gate import AnswerGate, Ungrounded
-from pipelines.agent.grounding import Facts, check_line, check_whole, invented_places, place_keys
+from pipelines.agent.grounding import Facts, check_line, check_whole, instructions, invented_places, place_keys
 from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, SegmentHit, VideoSource
 
 PLACES = ["安平古堡", "赤崁樓", "台南牛肉湯", "神農街", "國立故宮博物院"]
@@ -92,8 +92,6 @@ def test_what_a_small_model_invents_is_found(facts, line, code):
 
 
 def test_copying_our_instructions_is_found_but_the_phrasing_we_ask_for_is_not():
-    from pipelines.agent.grounded_turn import instructions
-
     system = "規則：\n1. 沒找到就說「目前的影片資料裡還沒有……」。\n2. 300 字以內，不要寫 JSON 或 id。\n城市：台北、台南"
     facts = Facts(hits=HITS, itinerary=PLAN, prompt=instructions(system, "台北、台南"))
     assert "echo" in codes("300 字以內，不要寫 JSON 或 id。", facts)  # gemma-3-270m, a plan edit
