@@ -52,14 +52,13 @@ def seed_tools(index, session: SessionState, pre: OfflineTurn, profile: Profile)
     known = Citations(hits=[*session.hits, *pre.tools.citations.hits])
     request = pre.request
     days = len(pre.itinerary.days) if pre.itinerary else (request.days if request else None)
-    cities = tuple(request.cities) if request else ()
     return TurnTools(
         index,
         known=known,
         citations=citations,
         itinerary=pre.itinerary,
         records=list(pre.tools.records),
-        limits=TripLimits(days=days, cities=cities),
+        limits=TripLimits.asked(request, pre.itinerary or session.itinerary, days),
     )
 
 
