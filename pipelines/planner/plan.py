@@ -24,7 +24,8 @@ from dataclasses import replace
 from pipelines.core.errors import PlanningError
 from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, Preferences, Segment
 from pipelines.planner.allocate import allocate, city_days
-from pipelines.planner.notes import day_notes, left_out_notes, must_notes
+from pipelines.planner.check_context import CheckContext
+from pipelines.planner.notes import day_notes, left_out_notes, meal_notes, must_notes
 from pipelines.planner.rules import (
     DEPARTURE_END,
     DEPARTURE_SIGHTS_END,
@@ -48,7 +49,7 @@ from pipelines.planner.schedule import Visit, free_time, time_day
 from pipelines.planner.selection import Selection
 from pipelines.planner.solver import DayRoute, solve
 from pipelines.planner.stops import Stops
-from pipelines.planner.verifier import verify
+from pipelines.planner.verifier import run_checks
 
 MAX_DAYS = 14
 
@@ -78,7 +79,9 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     routes = solve(usable, ends, fills, prefs, cap, alloc.allowed, alloc.bonus, homeward)
     routes = [DayRoute(tuple((kept[n].n, m, t) for n, m, t in r.visits)) for r in routes]
     itinerary = _itinerary(routes, stops, days, prefs, selection)
-    itinerary.checks = verify(itinerary, segments, days, prefs)
+    ctx = CheckContext(itinerary, segments, days, prefs)
+    itinerary.checks = run_checks(ctx)
+    itinerary.notes += meal_notes(ctx)
     itinerary.notes += must_notes(prefs, segments, selection, itinerary)
     itinerary.notes += [f"未通過「{c.name}」：{c.detail}" for c in itinerary.checks if not c.passed]
     return itinerary
