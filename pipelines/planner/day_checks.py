@@ -34,6 +34,7 @@ from pipelines.planner.rules import (
     pace_weight,
     paced_stops,
     stop_cap,
+    stop_detour_cap,
     to_hhmm,
     to_minutes,
 )
@@ -117,7 +118,9 @@ def _unplanned_sights(ctx: CheckContext) -> list[Segment]:
 
 def _fitting(ctx: CheckContext, spare: list[Segment], begin: int, finish: int, before, after, room: float) -> str:
     """A spare sight of the day's city that fits between ``before`` and ``after`` (items, or None) and in the
-    ``room`` the pace cap leaves."""
+    ``room`` the pace cap leaves, on the day's way: no further out of it than the sight is worth (as 順路不繞路
+    checks it; before the first stop or after the last, its drive from that stop), so a day is never asked
+    to fill its free time with a stop a traveller would not drive to (東河包子 two hours up the coast)."""
     city = (before or after).city
     for seg in spare:
         if seg.city != city or pace_weight(seg) > room:
@@ -126,9 +129,20 @@ def _fitting(ctx: CheckContext, spare: list[Segment], begin: int, finish: int, b
         come = _move(ctx, before, here)
         arrive = max(begin + come, opening(seg)[0])
         leave = arrive + seg.visit_minutes
-        if leave <= opening(seg)[1] and leave + _move(ctx, after, here) <= finish:
+        if leave <= opening(seg)[1] and leave + _move(ctx, after, here) <= finish and _on_way(ctx, seg, before, after):
             return seg.place or ""
     return ""
+
+
+def _on_way(ctx: CheckContext, seg: Segment, before, after) -> bool:
+    here = ctx.points[seg.segment_id]
+    ends = [ctx.points.get(i.segment_id) for i in (before, after) if i is not None]
+    if any(p is None for p in ends):
+        return True
+    extra = sum(travel_minutes(p, here, ctx.gentle, rail=False) for p in ends)
+    if len(ends) == 2:
+        extra -= travel_minutes(ends[0], ends[1], ctx.gentle, rail=False)
+    return extra <= stop_detour_cap(seg, meal=False)
 
 
 def _move(ctx: CheckContext, item, here: Point) -> int:

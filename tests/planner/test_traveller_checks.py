@@ -155,3 +155,23 @@ def test_a_day_wish_for_a_region_is_met_by_a_stop_of_that_area():
 
     assert wish(xiangshan).passed
     assert not wish(qingjing).passed and "日月潭" in wish(qingjing).detail
+
+
+def test_free_time_is_needless_only_while_a_spare_sight_is_on_the_days_way():
+    """每天玩得滿 asks to fill free time only with what 順路不繞路 would let the plan add: an ice 50 minutes up the
+    coast from town is no reason to fail a free afternoon in town; a garden in town is."""
+    day = DayPlan(
+        day=1,
+        city="花蓮",
+        items=[
+            item(LAKE, "09:00", "11:00"),
+            item(TEA, "11:40", "12:10", 40, note="午餐"),
+            item(MARKET, "17:30", "19:00", 5, note="晚餐"),
+        ],
+        free=[FreeTime(start="12:10", end="17:30", label="自由活動", reason="這一帶沒有更多景點")],
+    )
+    plan = Itinerary(days=[day])
+    assert check(plan, [LAKE, TEA, MARKET, ICE], CheckName.DAY_USE).passed
+    garden = seg("hayashi", place="松園別館", city="花蓮", lat=23.9826, lon=121.6154)
+    result = check(plan, [LAKE, TEA, MARKET, ICE, garden], CheckName.DAY_USE)
+    assert not result.passed and "「松園別館」還沒排也放得進" in result.detail
