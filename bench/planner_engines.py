@@ -85,7 +85,7 @@ def _from_git(commit: str, files: Iterable[str], package: str) -> PlanFn:
     (folder / "__init__.py").write_text(f'"""The planner at {commit[:10]}, for the bench only."""\n', encoding="utf-8")
     for name in files:
         source = _git_show(f"{commit}:pipelines/planner/{name}.py")
-        (folder / f"{name}.py").write_text(source.replace("pipelines.planner.", f"{package}."), encoding="utf-8")
+        (folder / f"{name}.py").write_text(source.replace("pipelines.planner", package), encoding="utf-8")
     sys.path.insert(0, str(folder.parent))
     return importlib.import_module(f"{package}.plan").plan
 

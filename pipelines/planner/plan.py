@@ -10,7 +10,8 @@
    per-day wishes pinned to their day.
 3. Schedule (``schedule``): days in travel order, each timed forward with yesterday's transfer,
    waits spent by staying longer, gaps over two hours made into 自由活動 / 休息 blocks with a reason.
-4. Verify; notes say what was left out and why, and which check (if any) could not be met.
+4. Verify; notes say what was left out and why, which check (if any) could not be met, and how to eat
+   on a day whose way has no food of the videos (never an invented restaurant).
 
 The bench (``python -m bench.planner``) compares this with the hand-written heuristics it replaced.
 """

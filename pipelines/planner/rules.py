@@ -18,6 +18,9 @@ Choices where the issue is silent (documented in README and the bench report):
   they cannot fit one; a place named like its area (七美, 小琉球) is the whole outing and gives way
   to the area's own stops.
 - Opening hours (``hours``) are hard: a stop starts after opening and ends by closing.
+- 順路: a stop adds to the drive from the stop before it to the stop after it (by road) at most what it is
+  worth (``detour_cap``): a snack 30 min, a meal 40, a sight 60 or its visit; a must-see any. A day whose
+  way has no food for a meal goes without that meal stop and the plan says how to eat.
 - Between days: if the next day starts more than 20 km from where the last one ended, the move
   is the first travel of that day (within 20 km the lodging is assumed to be nearby).
 """

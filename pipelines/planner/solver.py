@@ -10,7 +10,11 @@ stuck on an order that leaves no time for a meal the day has food for (a museum 
 a zig-zag the verifier's 順路不繞路 would fail (lunch in town between two stops of an area); such a
 day is searched again from a meal-first start (the same model with meals worth far more, whose
 solution then seeds greedy descent on the real model) and, for a zig-zag, ``POLISH_SOLUTIONS`` steps
-of guided local search. Everything stops by itself or by a count, never by the clock (the time limit
+of guided local search. A route with a stop further out of the way than it is worth (``rules.detour_cap``,
+as the verifier's 順路不繞路 checks it: a lunch in town between two stops of a gorge, an ice 50 minutes off
+the road) is searched again without it, up to ``DETOUR_ROUNDS`` times (``_bans`` says what goes: the food
+and any food as far off there, or the meals a sight on the day's way sits between). Everything stops by
+itself or by a count, never by the clock (the time limit
 is only a safety bound for a loaded machine), so the same input gives the same plan.
 """
 
