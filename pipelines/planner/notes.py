@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipelines.core.models import Itinerary, Preferences, Segment
-from pipelines.planner.rules import NIGHT_EARLIEST, day_window, matches_place, stop_cap, to_hhmm
+from pipelines.planner.check_context import CheckContext
+from pipelines.planner.rules import (
+    DINNER,
+    LUNCH,
+    NIGHT_EARLIEST,
+    day_window,
+    matches_place,
+    stop_cap,
+    to_hhmm,
+    to_minutes,
+)
 from pipelines.planner.selection import Selection
+from pipelines.planner.traveller_checks import missing_meals
 
 PACE_LABELS = {"relaxed": "輕鬆", "normal": "一般", "packed": "緊湊"}
 
@@ -70,12 +81,33 @@ def day_notes(itinerary: Itinerary) -> list[str]:
             continue
         first = day.items[0]
         if first.travel_minutes and last_city:
-            notes.append(
-                f"第 {day.day} 天一早從{last_city}移動到{first.city}，交通約 {duration(first.travel_minutes)}。"
-            )
+            where = f"從{last_city}移動到{first.city}" if last_city != first.city else f"出發到「{first.place}」"
+            notes.append(f"第 {day.day} 天一早{where}，交通約 {duration(first.travel_minutes)}。")
         last_city = day.items[-1].city
     if any(i.note.startswith("看日出") for i in itinerary.stops):
         notes.append("日出景點排在 05:30：實際日出依季節約 05:00–06:40，出發前請查當天日出時間，前一晚住在附近。")
+    return notes
+
+
+def meal_notes(ctx: CheckContext) -> list[str]:
+    """A full day going without its lunch or dinner because no food of the videos is on its way says so and
+    what to do (never an invented restaurant); with food on the way, 三餐有著落 fails instead."""
+    notes: list[str] = []
+    for day, meal, spare in missing_meals(ctx):
+        if spare:
+            continue
+        window = LUNCH if meal == "午餐" else DINNER
+        first, last = to_minutes(window[0]) - 60, to_minutes(window[2]) + 60
+        near = [i for i in day.items if to_minutes(i.start) <= last and to_minutes(i.end) >= first]
+        areas = list(dict.fromkeys(s.area for i in near if (s := ctx.seg(i)) is not None and s.area))
+        where = "、".join(areas or [i.place for i in near[:2]])
+        if not where:
+            notes.append(f"第 {day.day} 天的{meal}，影片資料沒有介紹順路的餐廳，可以在住宿附近吃。")
+            continue
+        notes.append(
+            f"第 {day.day} 天{'中午' if meal == '午餐' else '傍晚'}在{where}一帶，影片資料沒有介紹順路的餐廳："
+            f"{meal}可以自備，或離開{where}再吃。"
+        )
     return notes
 
 
