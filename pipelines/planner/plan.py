@@ -82,8 +82,8 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     itinerary = _itinerary(routes, stops, days, prefs, selection)
     ctx = CheckContext(itinerary, segments, days, prefs)
     itinerary.checks = run_checks(ctx)
-    itinerary.notes += meal_notes(ctx)
-    itinerary.notes += must_notes(prefs, segments, selection, itinerary)
+    # what the traveller must act on (a meal to bring, a must-see that did not fit) before what was left out
+    itinerary.notes = [*meal_notes(ctx), *must_notes(prefs, segments, selection, itinerary), *itinerary.notes]
     itinerary.notes += [f"未通過「{c.name}」：{c.detail}" for c in itinerary.checks if not c.passed]
     return itinerary
 

@@ -238,3 +238,15 @@ def test_today_is_taiwans_date():
 
     now = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)
     assert taiwan_today() in (now.date(), (now - dt.timedelta(minutes=1)).date())
+
+
+@pytest.mark.parametrize("text", ["花蓮兩天一夜 輕鬆玩", "花蓮三天兩夜，想看大自然跟海邊"])
+def test_a_check_that_rests_on_a_note_shows_the_note(offline_agent, text):
+    """✅ 三餐有著落 on a 太魯閣 day says the note tells how to eat: the answer must show that note, even when
+    the plan has more notes than the answer lists."""
+    final = run_turn(offline_agent, text, SessionState())
+    meals = next(c for c in final.itinerary.checks if c.name == "三餐有著落")
+    meal_notes = [n for n in final.itinerary.notes if "可以自備" in n]
+    assert meals.passed and ("備註" in meals.detail) == bool(meal_notes)
+    assert meal_notes, "the 太魯閣 day has no lunch of the videos on its way"
+    assert all(note in final.answer for note in meal_notes)
