@@ -127,7 +127,7 @@ def recheck_problems(final: FinalResult, index) -> list[str]:
     day = None
     for line in final.answer.splitlines():
         problems, day = check_line(line, facts, day)
-        bad += problems
+        bad += [p.text for p in problems]
     return bad
 
 
