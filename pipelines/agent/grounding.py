@@ -42,7 +42,8 @@ LOGISTICS = ("車站", "火車站", "高鐵站", "捷運站", "轉運站", "機�
 # What can stand before a name in a sentence: cut there, the name is what follows.
 _LEAD = re.compile(
     r".*(?:打卡|的|和|跟|與|或|及|到|去|在|逛|吃|看|從|往|再|就|也|還|先|後|來|是|有|個|座|間|家|條|處|把|留|可以|推薦|前往|參觀|造訪"
-    r"|走訪|順遊|接著|然後|最後|附近|周邊|一下|一趟|特色|知名|有名|人氣|熱門|在地|傳統|老字號|文青|網美|必訪|必去|超|很|最)"
+    r"|走訪|順遊|接著|然後|最後|附近|周邊|一下|一趟|特色|知名|有名|人氣|熱門|在地|傳統|老字號|文青|網美|必訪|必去|超|很|最"
+    r"|泡|[一二兩三四五六七八九十\d]+(?:日遊|[天日夜]))"  # 「宜蘭兩天一夜泡溫泉」 repeats a request, it names no place
 )
 # What only the data handed to the model looks like: segment ids, our delimiters, chat-template tokens.
 _RAW_DATA = re.compile(

@@ -52,6 +52,7 @@ def codes(line: str, facts: Facts, day: int | None = None) -> list[str]:
 def test_what_a_grounded_answer_looks_like_passes(facts):
     answer = [
         "台南兩天一夜的輕鬆行程來囉！",
+        "台南兩天一夜泡溫泉的話，安平古堡 [1] 先走",  # repeating a request (Qwen2.5-Coder-1.5B) names no place
         "第 1 天（台南）",
         "09:00–10:00 安平古堡 [1]：紅磚城牆超好拍",
         "11:00–12:00 [2] 赤崁樓 00:20–00:28，走累了剛好來碗豆花",
@@ -73,6 +74,7 @@ def test_what_a_grounded_answer_looks_like_passes(facts):
         ("09:00–10:00 台南市立大劇院 [2]", "invented_place"),  # the answer, word for word
         ("14:00 台南市立文化中心 [3]", "invented_place"),
         ("也推薦去花園夜市和台南孔廟", "invented_place"),
+        ("兩天一夜泡礁溪溫泉", "invented_place"),  # a trip length before a name does not hide it
         ("安平古堡 [2]", "wrong_citation"),  # [2] is 赤崁樓
         ("[3] 赤崁樓", "wrong_citation"),
         ("13:00–14:00 阿憨鹹粥", "schedule_place"),
