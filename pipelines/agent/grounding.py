@@ -74,7 +74,7 @@ _SCHEDULE_WORDS = (
 class Problem:
     """Why an answer (or a line of it) is not grounded; ``text`` is zh-TW for the model and the log."""
 
-    # invented_place wrong_citation schedule_place day_count wrong_day wrong_time raw_data link echo
+    # invented_place wrong_citation schedule_place day_count wrong_day wrong_time not_in_plan raw_data link echo
     # no_place no_citation empty cut
     code: str
     text: str
@@ -184,6 +184,7 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
         if n is not None and facts.days is not None and n != facts.days:
             problems.append(Problem("day_count", f"行程是 {facts.days} 天，回答卻寫成「{m.group(0)}」"))
     sections = _day_sections(_QUOTED.sub("", line), day)
+    problems += _unplanned_stops(line, facts, sections[-1][1])
     for i, (part, part_day) in enumerate(sections):
         problems += [
             Problem("wrong_time", t) for t in wrong_times(part, facts.itinerary, facts.plan_stops_in, part_day)
@@ -198,6 +199,17 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
                 where = "、".join(f"第 {d} 天" for d in sorted(planned))
                 problems.append(Problem("wrong_day", f"「{place}」在行程的{where}，不是第 {part_day} 天"))
     return list({(p.code, p.text): p for p in problems}.values()), sections[-1][1]
+
+
+def _unplanned_stops(line: str, facts: Facts, day: int | None) -> list[Problem]:
+    """A timed line of a day that names returned places none of which the plan has: the table (the plan)
+    and the answer disagree (Qwen2.5-Coder-1.5B copied the draft's day 2 after its own re-plan emptied it)."""
+    if day is None or facts.itinerary is None or not facts.itinerary.stops or not _TIME_LED.match(line):
+        return []
+    named = facts.places_in(line)
+    if not named or facts.plan_stops_in(line):
+        return []
+    return [Problem("not_in_plan", f"「{named[0]}」不在行程裡，回答卻排在第 {day} 天")]
 
 
 def check_whole(answer: str, facts: Facts, need_places: bool) -> list[Problem]:

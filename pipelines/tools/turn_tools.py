@@ -206,7 +206,12 @@ class TurnTools:
         if itinerary is not None:  # re-planning the plan's own stops would only reshuffle the table
             notes.append("這些景點就是目前的行程，行程不變。")
         else:
-            itinerary = self.itinerary = plan_itinerary(self.index, segments, days, prefs)
+            itinerary = plan_itinerary(self.index, segments, days, prefs)
+            if self._leaves_a_day_empty(itinerary):  # a small model passed one day's stops for a two-day trip
+                empty = "、".join(f"第 {d.day} 天" for d in itinerary.days if not d.items)
+                notes.append(f"這些片段排不滿 {days} 天（{empty}會空著），保留原本的行程；要改行程請傳完整的片段清單。")
+                itinerary = self.itinerary
+            self.itinerary = itinerary
         data = itinerary_data(itinerary, self.citations, {s.segment_id: s for s in segments})
         if unknown:
             data["skipped_unknown_ids"] = unknown
@@ -215,6 +220,13 @@ class TurnTools:
         stops = sum(len(d.items) for d in itinerary.days)
         checks = "檢查全部通過" if itinerary.passed else "有檢查未通過"
         return ToolReply(delimit("plan_itinerary", data), f"排好 {len(itinerary.days)} 天、{stops} 個景點（{checks}）")
+
+    def _leaves_a_day_empty(self, new: Itinerary) -> bool:
+        """A re-plan with a day of nothing where the plan on the table, just as long, fills every day: the
+        table would lose a day that the answer (copying the draft) still describes."""
+        old = self.itinerary
+        filled = old is not None and len(old.days) == len(new.days) and all(d.items for d in old.days)
+        return filled and any(not d.items for d in new.days)
 
     def _same_plan(self, segments: list[Segment], days: int, prefs: Preferences) -> bool:
         plan = self.itinerary

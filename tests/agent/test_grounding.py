@@ -93,6 +93,15 @@ def test_what_a_small_model_invents_is_found(facts, line, code):
     assert code in codes(line, facts)
 
 
+def test_a_timed_stop_the_plan_does_not_have_disagrees_with_the_table(facts):
+    """Qwen2.5-Coder-1.5B wrote the draft's day 2 (奇美博物館 09:30–12:30) after its own re-plan had left
+    day 2 empty: a returned place, but not in the plan the table shows."""
+    assert "not_in_plan" in codes("09:30–12:30 國立故宮博物院 [5]", facts, day=2)
+    assert "not_in_plan" not in codes("11:00–12:00 神農街", facts, day=2)  # planned
+    assert "not_in_plan" not in codes("國立故宮博物院 [5] 也很值得一去", facts, day=2)  # a suggestion, no time
+    assert "not_in_plan" not in codes("09:30 國立故宮博物院 [5]", facts, day=None)  # outside the days
+
+
 def test_copying_our_instructions_is_found_but_the_phrasing_we_ask_for_is_not():
     system = "規則：\n1. 沒找到就說「目前的影片資料裡還沒有……」。\n2. 300 字以內，不要寫 JSON 或 id。\n城市：台北、台南"
     facts = Facts(hits=HITS, itinerary=PLAN, prompt=instructions(system, "台北、台南"))

@@ -111,3 +111,20 @@ def test_unparsable_arguments_and_huge_numbers_are_named():
     assert resolve_tool_name("Search-Segment", names) == "search_segments"
     assert resolve_tool_name("functions.plan_itinerary", names) == "plan_itinerary"
     assert resolve_tool_name("get_weather", names) == "get_weather"
+
+
+def test_a_re_plan_that_would_empty_a_day_keeps_the_full_plan(source):
+    """Qwen2.5-Coder-1.5B passed day 1's stops for a two-day trip (days held to 2): the table lost day 2 while
+    its answer still described the draft's day 2. A re-plan that leaves a day empty where the plan on the
+    table fills every day keeps that plan, and the model is told why."""
+    tools = TurnTools(source, limits=TripLimits(days=2, cities=("台南",)))
+    ids = [s.segment_id for s in source.segments.values() if s.city == "台南" and s.place]
+    first = tools.plan_itinerary(segments=ids, days=2, preferences={"pace": "relaxed"})
+    full = tools.itinerary
+    assert all(d.items for d in full.days), first.content
+    one_day = [i.segment_id for i in full.days[0].items][:1]
+    reply = tools.plan_itinerary(segments=one_day, days=1, preferences={"pace": "relaxed"})
+    assert tools.itinerary is full and "保留原本的行程" in reply.content and "第 2 天會空著" in reply.content
+    fewer = [i.segment_id for d in full.days for i in d.items][:-1]  # every day still filled: the model's choice
+    tools.plan_itinerary(segments=fewer, days=2, preferences={"pace": "relaxed"})
+    assert tools.itinerary is not full and all(d.items for d in tools.itinerary.days)
