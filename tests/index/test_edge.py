@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from llama_index.core.embeddings import MockEmbedding
+from qdrant_client import QdrantClient
 
 from pipelines.core.errors import IndexUnavailableError, UnknownSegmentError
 from pipelines.core.settings import Settings
 from pipelines.index import store
 from pipelines.index.ingest import ingest
+from pipelines.index.points import SparseVectorParams, VectorParams
 from pipelines.index.segment_index import SegmentIndex, open_index
 
 pytest.importorskip("qdrant_edge")
@@ -123,7 +125,7 @@ def test_get_segments_keeps_order_and_reports_unknown(edge_index):
 
 def test_lock_error_in_process(edge_settings: Settings):
     first = store.open_client(edge_settings)
-    first.create_collection("segments", {store.DENSE: store.qm.VectorParams(size=4, distance=store.qm.Distance.COSINE)})
+    first.create_collection("segments", {store.DENSE: VectorParams(size=4, distance="Cosine")})
     first.close()
     first = store.open_client(edge_settings)  # opens (and locks) the existing shard
     try:
@@ -167,7 +169,7 @@ def test_idf_after_deletes_matches_local_mode(edge_settings: Settings, make_sett
     """Edge counts deleted points in IDF until a vacuum; ingest optimises, so scores equal local mode's (exact)."""
     embedder = MockEmbedding(embed_dim=384)
     edge = SegmentIndex(store.get_client(edge_settings), edge_settings, embedder=embedder)
-    local = SegmentIndex(store.QdrantClient(":memory:"), make_settings(edge_settings.corpus_dir), embedder=embedder)
+    local = SegmentIndex(QdrantClient(":memory:"), make_settings(edge_settings.corpus_dir), embedder=embedder)
     for index in (edge, local):
         index.ingest(progress=False)
     videos_path = edge_settings.corpus_dir / "videos.json"
@@ -245,8 +247,8 @@ def test_a_collection_without_payload_indexes_opens_and_ingest_adds_them(edge_se
     client = store.get_client(edge_settings)
     client.create_collection(  # what an older AIYO left, or a run killed between creating and indexing
         "segments",
-        {store.DENSE: store.qm.VectorParams(size=384, distance=store.qm.Distance.COSINE)},
-        {store.SPARSE: store.qm.SparseVectorParams(modifier=store.qm.Modifier.IDF)},
+        {store.DENSE: VectorParams(size=384, distance="Cosine")},
+        {store.SPARSE: SparseVectorParams(modifier="idf")},
     )
     index = SegmentIndex(client, edge_settings, embedder=MockEmbedding(embed_dim=384))
     assert index.cities() == [] and index.needs_ingest() == "empty"

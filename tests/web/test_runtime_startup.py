@@ -69,3 +69,39 @@ def test_warm_up_without_the_tokenizer_loads_only_the_embedder(monkeypatch, agen
     assert sparse == []
     index.warm_up_tokenizer()
     assert sparse == ["台灣旅遊"]
+
+
+START = """
+import json, sys
+import app
+from pipelines.agent.session import SessionState
+from pipelines.agent.travel_agent import run_turn
+ready = app.RUNTIME.wait(600)
+final = run_turn(app.RUNTIME.agent, "幫我排台南一日遊", SessionState())
+loaded = sorted(m for m in ("llama_index", "qdrant_client") if m in sys.modules)
+print(json.dumps({"ready": ready, "error": app.RUNTIME.error, "answer": final.answer, "loaded": loaded}))
+"""
+
+
+def test_an_offline_start_and_turn_import_neither_llamaindex_nor_qdrant_client(tmp_path, fixture_corpus):
+    """~1 CPU s each at start (bench/reports/startup.md): the default start (Edge, offline) needs neither."""
+    import json
+    import subprocess
+    import sys
+
+    from pipelines.core.settings import ROOT
+
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "PATH": "",
+        "AIYO_QDRANT_PATH": str(tmp_path / "qdrant"),
+        "AIYO_CORPUS_DIR": str(fixture_corpus),
+        "AIYO_LOGS_DIR": str(tmp_path / "logs"),
+        "AIYO_LLM_BACKEND": "offline",
+    }
+    run = subprocess.run([sys.executable, "-c", START], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert out["ready"] and out["error"] is None
+    assert "台南" in out["answer"]
+    assert out["loaded"] == []
