@@ -155,13 +155,15 @@ class SegmentIndex:
         with self._lock, store.reachable(store.location(self.settings)):
             self._require_collection()
             if mode == "dense" or (mode == "hybrid" and sparse is None):
-                res = store.query_points(self.client, self.collection, dense, using=store.DENSE, query_filter=flt,
-                                         limit=limit)  # fmt: skip
+                res = store.query_points(
+                    self.client, self.collection, dense, using=store.DENSE, query_filter=flt, limit=limit
+                )
             elif mode == "sparse":
                 if sparse is None:  # nothing tokenisable (emoji, punctuation): no lexical match possible
                     return []
-                res = store.query_points(self.client, self.collection, sparse, using=store.SPARSE, query_filter=flt,
-                                         limit=limit)  # fmt: skip
+                res = store.query_points(
+                    self.client, self.collection, sparse, using=store.SPARSE, query_filter=flt, limit=limit
+                )
             else:
                 res = store.query_points(
                     self.client,
