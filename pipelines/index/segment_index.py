@@ -5,8 +5,9 @@ its hybrid mode sends two separate searches and fuses them in Python (relative-s
 keeps the node as a JSON blob in the payload (so city/tags filters and our content-hash sync would
 have to go around it anyway), and offers no place for the E5 ``query:``/``passage:`` split. The
 Query API does dense + sparse prefetch and RRF fusion in one server-side call. LlamaIndex code still
-gets a retriever (:meth:`SegmentIndex.as_retriever`) and an embedding (:meth:`SegmentIndex.llama_embedding`),
-both built on demand: neither llama-index-core nor qdrant-client is imported by an offline start on Edge.
+gets a retriever, ``pipelines.index.retriever.SegmentRetriever(index)``, and the embedder as a
+``BaseEmbedding``, ``pipelines.index.llama_embedding.as_llama_embedding(index.embedder)``; this module
+imports neither, nor qdrant-client, so an offline start on Edge loads none of them.
 """
 
 from __future__ import annotations
@@ -17,23 +18,17 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from pipelines.core.errors import IndexUnavailableError, InvalidQueryError, UnknownCityError, UnknownSegmentError
 from pipelines.core.models import Segment, SegmentHit
 from pipelines.core.settings import Settings
 from pipelines.core.text import canonical_city, city_sort_key
 from pipelines.index import build, store
-from pipelines.index.embeddings import Embedder, as_llama_embedding, build_embedder, embedder_id, embedding_dim
+from pipelines.index.embeddings import Embedder, build_embedder, embedder_id, embedding_dim
 from pipelines.index.ingest import IngestProgress, IngestReport, ingest
 from pipelines.index.points import Filter, FusionQuery, Prefetch, SparseVector
 from pipelines.index.query import Mode, check_city, check_limit, check_mode, check_query, payload_filter, split_tags
 from pipelines.index.sparse import encode_query
-
-if TYPE_CHECKING:
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-
-    from pipelines.index.retriever import SegmentRetriever
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +60,6 @@ class SegmentIndex:
         # a turn often searches the same words twice (the agent retries, the user asks again): embed them once
         size = settings.query_cache_size
         self._query_vector = functools.lru_cache(maxsize=size)(self._embed_query) if size else self._embed_query
-        self._llama_embedding: BaseEmbedding | None = None
         self._refresh_vocab()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -110,19 +104,6 @@ class SegmentIndex:
 
     def warm_up_tokenizer(self) -> None:
         encode_query("台灣旅遊")
-
-    # --- for LlamaIndex code (imports llama-index-core on first use) ----------------------------
-    def as_retriever(self, **kwargs: Any) -> SegmentRetriever:
-        """A LlamaIndex retriever over this index's hybrid search (``city``, ``tags``, ``limit``, ``mode``)."""
-        from pipelines.index.retriever import SegmentRetriever
-
-        return SegmentRetriever(self, **kwargs)
-
-    def llama_embedding(self) -> BaseEmbedding:
-        """This index's embedder as a LlamaIndex ``BaseEmbedding`` (made once), for LlamaIndex code that embeds."""
-        if self._llama_embedding is None:
-            self._llama_embedding = as_llama_embedding(self.embedder)
-        return self._llama_embedding
 
     def close(self) -> None:
         if self._owns_client:

