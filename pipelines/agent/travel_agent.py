@@ -27,11 +27,9 @@ from typing import Any
 
 from pipelines.agent.answer_gate import Ungrounded
 from pipelines.agent.context import choose_profile
-from pipelines.agent.grounded_turn import GroundedTurn
 from pipelines.agent.grounding import describe, warm_up
 from pipelines.agent.health import BackendHealth
 from pipelines.agent.llm import FirstTokenTimeout, LLMChoice, choose_llm, describe_error
-from pipelines.agent.llm_turn import TurnTimeout
 from pipelines.agent.offline import OfflineAgent, OfflineTurn
 from pipelines.agent.prompts import Prompts, load_prompts
 from pipelines.agent.session import SessionState
@@ -143,6 +141,7 @@ class TravelAgent:
             request = pre.request
         else:  # dates read as the offline agent reads them (「這週六」 counts from Taiwan's today)
             request = merge_intent(session.request, parse_request(text, self.index.cities(), self.offline.today()))
+        from pipelines.agent.grounded_turn import GroundedTurn  # llama-index: loaded by build_agent with an LLM
         llm = GroundedTurn(
             self.settings, self.choice, self.prompts, self.profile, self.index, text, session, turn.started, pre,
             request,
@@ -232,6 +231,8 @@ class TravelAgent:
         return None
 
     def _failure_text(self, err: BaseException) -> str:
+        from pipelines.agent.llm_turn import TurnTimeout  # an LLM turn failed: already imported
+
         if isinstance(err, TurnTimeout):
             return self.prompts.text("notices.turn_timeout", seconds=f"{err.seconds:g}")
         if isinstance(err, FirstTokenTimeout):
@@ -296,6 +297,8 @@ def build_agent(settings: Settings, index: SegmentSource) -> TravelAgent:
     """The agent for these settings: backend chosen (and probed, for ``auto``) once, here."""
     agent = TravelAgent(settings, index, choose_llm(settings), load_prompts(settings.prompts_dir))
     if agent.backend != "offline":
+        import pipelines.agent.grounded_turn  # noqa: F401 - the LLM turn and llama-index, before a turn waits on them
+
         warm_up()  # the answer gate's word splitter, loaded before a turn waits on it
     return agent
 

@@ -15,8 +15,8 @@ import time
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
-from qdrant_client import QdrantClient
-from qdrant_client.http.exceptions import UnexpectedResponse
+
+from pipelines.index.store import Client, http_errors
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def digest(points: dict[str, str]) -> str:
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
-def read(client: QdrantClient, name: str) -> BuildRecord | None:
+def read(client: Client, name: str) -> BuildRecord | None:
     """The collection's build record, or None (never built by this version, or unreadable)."""
     metadata = getattr(client.get_collection(name).config, "metadata", None) or {}
     raw = metadata.get(KEY)
@@ -55,8 +55,9 @@ def read(client: QdrantClient, name: str) -> BuildRecord | None:
         return None
 
 
-def write(client: QdrantClient, name: str, record: BuildRecord) -> None:
+def write(client: Client, name: str, record: BuildRecord) -> None:
+    _unreachable, unexpected = http_errors()
     try:
         client.update_collection(name, metadata={KEY: record.model_dump(mode="json")})
-    except UnexpectedResponse as err:  # a server too old for collection metadata: no record, resume every start
+    except unexpected as err:  # a server too old for collection metadata: no record, resume every start
         log.warning("could not write the build record of %s: %s", name, err)

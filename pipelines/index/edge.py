@@ -2,7 +2,8 @@
 
 qdrant-client's local mode scores sparse vectors and filters in Python (hybrid search ~900 ms at 10k
 segments); Edge runs the server's engine in process (a few ms, see bench/reports/retrieval.md). This
-adapter takes and returns qdrant-client ``models`` objects, so store/ingest/retrieval stay unchanged:
+adapter takes the index's own request types (:mod:`pipelines.index.points`; qdrant-client ``models``
+with the same fields work too) and returns them, without importing qdrant-client (~0.85 s at start):
 one Edge shard folder per collection under ``<qdrant_path>/edge/<collection>``. Like local mode, one
 process per folder: the client holds ``<qdrant_path>/edge/.lock`` while it is open.
 
@@ -24,10 +25,8 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
-from qdrant_client import models as qm
-from qdrant_client.http.models import QueryResponse  # QueryResponse is fastembed's
-
 from pipelines.core.errors import FolderInUseError
+from pipelines.index import points as p
 
 CONFIG = "edge_config.json"  # written by EdgeShard.create; the only record of a shard's vector sizes
 METADATA = "aiyo_metadata.json"  # collection metadata, as a server keeps it (Edge has none)
@@ -102,10 +101,10 @@ class EdgeClient:
         info = self._shard(collection_name).info()
         folder = self.path / collection_name
         cfg = _read_json(folder / CONFIG)
-        params = qm.CollectionParams(
-            vectors={k: qm.VectorParams(size=v["size"], distance=qm.Distance(v["distance"])) for k, v in
+        params = p.CollectionParams(
+            vectors={k: p.VectorParams(size=v["size"], distance=v["distance"]) for k, v in
                      cfg.get("vectors", {}).items()},
-            sparse_vectors={k: qm.SparseVectorParams(modifier=qm.Modifier((v or {}).get("modifier") or "none"))
+            sparse_vectors={k: p.SparseVectorParams(modifier=(v or {}).get("modifier") or None)
                             for k, v in cfg.get("sparse_vectors", {}).items()},
         )  # fmt: skip
         metadata = _read_json(folder / METADATA) if (folder / METADATA).exists() else None
@@ -126,14 +125,14 @@ class EdgeClient:
     def create_collection(
         self,
         collection_name: str,
-        vectors_config: dict[str, qm.VectorParams],
-        sparse_vectors_config: dict[str, qm.SparseVectorParams] | None = None,
+        vectors_config: dict[str, p.VectorParams],
+        sparse_vectors_config: dict[str, p.SparseVectorParams] | None = None,
         keyword_indexes: tuple[str, ...] = (),
     ) -> bool:
         """A new shard, built in a side folder (with its keyword payload indexes) and renamed into place."""
         cfg = {
-            "vectors": {k: {"size": v.size, "distance": v.distance.value} for k, v in vectors_config.items()},
-            "sparse_vectors": {k: {"modifier": qm.Modifier(v.modifier).value if v.modifier else None}
+            "vectors": {k: {"size": v.size, "distance": p.value(v.distance)} for k, v in vectors_config.items()},
+            "sparse_vectors": {k: {"modifier": _modifier(v.modifier)}
                                for k, v in (sparse_vectors_config or {}).items()},
         }  # fmt: skip
         if self.collection_exists(collection_name):
@@ -156,8 +155,9 @@ class EdgeClient:
         shutil.rmtree(self.path / collection_name, ignore_errors=True)
         return shard is not None
 
-    def create_payload_index(self, collection_name: str, field_name: str, field_schema: qm.PayloadSchemaType) -> None:
-        kind = getattr(self.E.PayloadSchemaType, qm.PayloadSchemaType(field_schema).value.capitalize())
+    def create_payload_index(self, collection_name: str, field_name: str, field_schema: Any) -> None:
+        """``field_schema``: "keyword" (or qdrant-client's PayloadSchemaType.KEYWORD); Edge's type of that name."""
+        kind = getattr(self.E.PayloadSchemaType, str(p.value(field_schema)).capitalize())
         self._shard(collection_name).update(self.E.UpdateOperation.create_field_index(field_name, kind))
 
     def optimize(self, collection_name: str) -> bool:
@@ -172,76 +172,78 @@ class EdgeClient:
             self._lock = None
 
     # --- points ----------------------------------------------------------------------------
-    def upsert(self, collection_name: str, points: list[qm.PointStruct], wait: bool = True) -> None:
+    def upsert(self, collection_name: str, points: list[p.PointStruct], wait: bool = True) -> None:
         E = self.E
         converted = [
-            E.Point(p.id, {k: self._vector(v) for k, v in p.vector.items()}, p.payload)  # type: ignore[union-attr]
-            for p in points
+            E.Point(pt.id, {k: self._vector(v) for k, v in pt.vector.items()}, pt.payload)  # type: ignore[union-attr]
+            for pt in points
         ]
         self._shard(collection_name).update(E.UpdateOperation.upsert_points(converted))
 
-    def delete(self, collection_name: str, points_selector: qm.PointIdsList, wait: bool = True) -> None:
-        self._shard(collection_name).update(self.E.UpdateOperation.delete_points(list(points_selector.points)))
+    def delete(self, collection_name: str, points_selector: Any, wait: bool = True) -> None:
+        """Delete points by id: a list of ids (or qdrant-client's PointIdsList)."""
+        ids = getattr(points_selector, "points", points_selector)
+        self._shard(collection_name).update(self.E.UpdateOperation.delete_points(list(ids)))
 
-    def count(self, collection_name: str, exact: bool = True) -> qm.CountResult:
-        return qm.CountResult(count=self._shard(collection_name).count(self.E.CountRequest(exact=exact)))
+    def count(self, collection_name: str, exact: bool = True) -> p.CountResult:
+        return p.CountResult(count=self._shard(collection_name).count(self.E.CountRequest(exact=exact)))
 
     def scroll(
         self, collection_name: str, limit: int = 10, offset: Any = None, with_payload: bool | list[str] = True
-    ) -> tuple[list[qm.Record], Any]:
+    ) -> tuple[list[p.Record], Any]:
         request = self.E.ScrollRequest(offset=offset, limit=limit, with_payload=with_payload)
         records, next_offset = self._shard(collection_name).scroll(request)
-        return [qm.Record(id=_id(r.id), payload=r.payload) for r in records], _id(next_offset)
+        return [p.Record(id=_id(r.id), payload=r.payload) for r in records], _id(next_offset)
 
-    def retrieve(self, collection_name: str, ids: list[str], with_payload: bool = True) -> list[qm.Record]:
+    def retrieve(self, collection_name: str, ids: list[str], with_payload: bool = True) -> list[p.Record]:
         records = self._shard(collection_name).retrieve(list(ids), with_payload, False)
-        return [qm.Record(id=_id(r.id), payload=r.payload) for r in records]
+        return [p.Record(id=_id(r.id), payload=r.payload) for r in records]
 
-    def facet(self, collection_name: str, key: str, limit: int = 10, exact: bool = False) -> qm.FacetResponse:
+    def facet(self, collection_name: str, key: str, limit: int = 10, exact: bool = False) -> p.FacetResponse:
         """Distinct values of a keyword field with their counts (from the payload index: no scan)."""
         found = self._shard(collection_name).facet(self.E.FacetRequest(key=key, limit=limit, exact=exact))
-        return qm.FacetResponse(hits=[qm.FacetValueHit(value=h.value, count=h.count) for h in found])
+        return p.FacetResponse(hits=[p.FacetValueHit(value=h.value, count=h.count) for h in found])
 
     def query_points(
         self,
         collection_name: str,
         query: Any = None,
         using: str | None = None,
-        prefetch: list[qm.Prefetch] | None = None,
-        query_filter: qm.Filter | None = None,
+        prefetch: list[p.Prefetch] | None = None,
+        query_filter: p.Filter | None = None,
         limit: int = 10,
         with_payload: bool = True,
-    ) -> QueryResponse:
+    ) -> p.QueryResponse:
         request = self.E.QueryRequest(
             limit=limit,
             query=self._query(query, using),
             prefetches=[
-                self.E.Prefetch(limit=p.limit, query=self._query(p.query, p.using), filter=self._filter(p.filter))
-                for p in _list(prefetch)
+                self.E.Prefetch(limit=pf.limit, query=self._query(pf.query, pf.using), filter=self._filter(pf.filter))
+                for pf in _list(prefetch)
             ] or None,
             filter=self._filter(query_filter),
             with_payload=with_payload,
         )  # fmt: skip
         points = self._shard(collection_name).query(request)
-        return QueryResponse(
-            points=[qm.ScoredPoint(id=_id(p.id), version=p.version, score=p.score, payload=p.payload) for p in points]
+        return p.QueryResponse(
+            points=[p.ScoredPoint(id=_id(s.id), version=s.version, score=s.score, payload=s.payload) for s in points]
         )
 
-    # --- qdrant-client models → Edge -------------------------------------------------------
+    # --- requests (own types, or qdrant-client models with the same fields) → Edge --------------
     def _vector(self, vector: Any) -> Any:
-        if isinstance(vector, qm.SparseVector):
+        if hasattr(vector, "indices"):  # a sparse vector
             return self.E.SparseVector(list(vector.indices), list(vector.values))
         return list(vector)
 
     def _query(self, query: Any, using: str | None) -> Any:
         if query is None:
             return None
-        if isinstance(query, qm.FusionQuery):
+        if hasattr(query, "fusion"):
             # k=2 is the RRF constant of qdrant-client's local mode and of the server
-            return self.E.Fusion.Dbsf() if query.fusion == qm.Fusion.DBSF else self.E.Fusion.Rrf(k=2)
+            return self.E.Fusion.Dbsf() if p.value(query.fusion) == "dbsf" else self.E.Fusion.Rrf(k=2)
         return self.E.Query.Nearest(self._vector(query), using=using)
 
-    def _filter(self, flt: qm.Filter | None) -> Any:
+    def _filter(self, flt: Any) -> Any:
         if flt is None:
             return None
         return self.E.Filter(
@@ -251,11 +253,19 @@ class EdgeClient:
         )
 
     def _condition(self, cond: Any) -> Any:
-        if isinstance(cond, qm.FieldCondition) and isinstance(cond.match, qm.MatchValue):
-            return self.E.FieldCondition(key=cond.key, match=self.E.MatchValue(cond.match.value))
-        if isinstance(cond, qm.FieldCondition) and isinstance(cond.match, qm.MatchAny):
-            return self.E.FieldCondition(key=cond.key, match=self.E.MatchAny(list(cond.match.any)))
+        """A field condition matching one value or any of several (the only conditions AIYO sends)."""
+        match = getattr(cond, "match", None)
+        if getattr(match, "any", None) is not None:
+            return self.E.FieldCondition(key=cond.key, match=self.E.MatchAny(list(match.any)))
+        if getattr(match, "value", None) is not None:
+            return self.E.FieldCondition(key=cond.key, match=self.E.MatchValue(match.value))
         raise NotImplementedError(f"EdgeClient: unsupported filter condition {cond!r}")
+
+
+def _modifier(modifier: Any) -> str | None:
+    """The modifier "idf" or None, from our string or qdrant-client's Modifier enum (whose "none" is None)."""
+    name = p.value(modifier)
+    return None if name in (None, "none") else str(name)
 
 
 def _lock_folder(path: Path) -> Any:

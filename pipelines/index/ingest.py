@@ -17,16 +17,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import BaseModel, Field
-from qdrant_client import QdrantClient
-from qdrant_client import models as qm
 
 from pipelines.core.models import Segment
 from pipelines.core.settings import Settings
 from pipelines.corpus.loader import parse_corpus
 from pipelines.index import build, store
-from pipelines.index.embeddings import build_embedder, embedder_id, embedding_dim
+from pipelines.index.embeddings import Embedder, build_embedder, embedder_id, embedding_dim
 from pipelines.index.sparse import SPARSE_VERSION
 from pipelines.index.writer import IngestProgress, Pending, write_points
 
@@ -64,11 +61,11 @@ def content_hash(segment: Segment, embedder: str) -> str:
 
 
 def ingest(
-    client: QdrantClient,
+    client: store.Client,
     settings: Settings,
     corpus_dir: Path | None = None,
     rebuild: bool = False,
-    embedder: BaseEmbedding | None = None,
+    embedder: Embedder | None = None,
     progress: bool | None = None,
     on_progress: Callable[[IngestProgress], None] | None = None,
 ) -> IngestReport:
@@ -120,7 +117,7 @@ def ingest(
     if todo or stale or record is None or record.model_dump(exclude={"at"}) != target.model_dump(exclude={"at"}):
         build.write(client, name, target.model_copy(update={"state": "building"}))  # before any point changes
         if stale:
-            client.delete(name, points_selector=qm.PointIdsList(points=[store.point_id(s) for s in stale]))
+            store.delete_points(client, name, stale)
         write = write_points(client, name, embedder, eid, todo, settings, corpus, progress, on_progress)
         report.reused, report.embedded = write.reused, write.embedded
         if todo or stale:
@@ -135,7 +132,7 @@ def ingest(
     return report
 
 
-def _existing_points(client: QdrantClient, name: str) -> dict[str, tuple[str, str]]:
+def _existing_points(client: store.Client, name: str) -> dict[str, tuple[str, str]]:
     """segment_id → (video_id, content_hash) of every point in the collection."""
     found: dict[str, tuple[str, str]] = {}
     offset = None

@@ -1,4 +1,4 @@
-"""Checks on search arguments and the Qdrant payload filter they become (pure, no I/O)."""
+"""Checks on search arguments and the payload filter they become (pure, no I/O)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
-from qdrant_client import models as qm
-
 from pipelines.core.errors import InvalidQueryError
+from pipelines.index.points import FieldCondition, Filter, MatchAny, MatchValue
 
 Mode = Literal["hybrid", "dense", "sparse"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "sparse")
@@ -55,11 +54,11 @@ def split_tags(tags: Iterable[str] | str | None) -> list[str]:
     return list(dict.fromkeys(t for item in items for t in _TAG_SPLIT.split(str(item)) if t))
 
 
-def payload_filter(city: str | None, tags: list[str]) -> qm.Filter | None:
+def payload_filter(city: str | None, tags: list[str]) -> Filter | None:
     """Segments in that (normalised) city and carrying any of the tags."""
-    must: list[qm.Condition] = []
+    must: list[FieldCondition] = []
     if city:
-        must.append(qm.FieldCondition(key="city", match=qm.MatchValue(value=city)))
+        must.append(FieldCondition(key="city", match=MatchValue(value=city)))
     if tags:
-        must.append(qm.FieldCondition(key="tags", match=qm.MatchAny(any=tags)))
-    return qm.Filter(must=must) if must else None
+        must.append(FieldCondition(key="tags", match=MatchAny(any=tags)))
+    return Filter(must=must) if must else None

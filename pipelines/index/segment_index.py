@@ -5,7 +5,9 @@ its hybrid mode sends two separate searches and fuses them in Python (relative-s
 keeps the node as a JSON blob in the payload (so city/tags filters and our content-hash sync would
 have to go around it anyway), and offers no place for the E5 ``query:``/``passage:`` split. The
 Query API does dense + sparse prefetch and RRF fusion in one server-side call. LlamaIndex code still
-gets a retriever: ``pipelines.index.retriever.SegmentRetriever(index)``.
+gets a retriever, ``pipelines.index.retriever.SegmentRetriever(index)``, and the embedder as a
+``BaseEmbedding``, ``pipelines.index.llama_embedding.as_llama_embedding(index.embedder)``; this module
+imports neither, nor qdrant-client, so an offline start on Edge loads none of them.
 """
 
 from __future__ import annotations
@@ -17,17 +19,14 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from qdrant_client import QdrantClient
-from qdrant_client import models as qm
-
 from pipelines.core.errors import IndexUnavailableError, InvalidQueryError, UnknownCityError, UnknownSegmentError
 from pipelines.core.models import Segment, SegmentHit
 from pipelines.core.settings import Settings
 from pipelines.core.text import canonical_city, city_sort_key
 from pipelines.index import build, store
-from pipelines.index.embeddings import build_embedder, embedder_id, embedding_dim
+from pipelines.index.embeddings import Embedder, build_embedder, embedder_id, embedding_dim
 from pipelines.index.ingest import IngestProgress, IngestReport, ingest
+from pipelines.index.points import Filter, FusionQuery, Prefetch, SparseVector
 from pipelines.index.query import Mode, check_city, check_limit, check_mode, check_query, payload_filter, split_tags
 from pipelines.index.sparse import encode_query
 
@@ -49,9 +48,7 @@ BUILD_REASONS = {
 class SegmentIndex:
     """Search and look-ups over indexed segments; only the lists of cities and tags are kept in memory."""
 
-    def __init__(
-        self, client: QdrantClient, settings: Settings, embedder: BaseEmbedding | None = None, owns_client=False
-    ):
+    def __init__(self, client: store.Client, settings: Settings, embedder: Embedder | None = None, owns_client=False):
         self.client, self.settings = client, settings
         self.embedder = embedder or build_embedder(settings)
         self.collection = settings.collection
@@ -134,29 +131,29 @@ class SegmentIndex:
         flt = self._filter(city, tags)
         dense = list(self._query_vector(text)) if mode != "sparse" else None
         indices, values = encode_query(text) if mode != "dense" else ([], [])
-        sparse = qm.SparseVector(indices=indices, values=values) if indices else None
+        sparse = SparseVector(indices=indices, values=values) if indices else None
         pre = self.settings.prefetch_limit
         with self._lock, store.reachable(store.location(self.settings)):
             self._require_collection()
             if mode == "dense" or (mode == "hybrid" and sparse is None):
-                res = self.client.query_points(
-                    self.collection, query=dense, using=store.DENSE, query_filter=flt, limit=limit
+                res = store.query_points(
+                    self.client, self.collection, dense, using=store.DENSE, query_filter=flt, limit=limit
                 )
             elif mode == "sparse":
                 if sparse is None:  # nothing tokenisable (emoji, punctuation): no lexical match possible
                     return []
-                res = self.client.query_points(
-                    self.collection, query=sparse, using=store.SPARSE, query_filter=flt, limit=limit
+                res = store.query_points(
+                    self.client, self.collection, sparse, using=store.SPARSE, query_filter=flt, limit=limit
                 )
             else:
-                fusion = qm.Fusion.DBSF if self.settings.fusion == "dbsf" else qm.Fusion.RRF
-                res = self.client.query_points(
+                res = store.query_points(
+                    self.client,
                     self.collection,
+                    FusionQuery(fusion="dbsf" if self.settings.fusion == "dbsf" else "rrf"),
                     prefetch=[
-                        qm.Prefetch(query=dense, using=store.DENSE, filter=flt, limit=pre),
-                        qm.Prefetch(query=sparse, using=store.SPARSE, filter=flt, limit=pre),
+                        Prefetch(query=dense, using=store.DENSE, filter=flt, limit=pre),
+                        Prefetch(query=sparse, using=store.SPARSE, filter=flt, limit=pre),
                     ],
-                    query=qm.FusionQuery(fusion=fusion),
                     limit=limit,
                 )
         return [store.to_hit(p.payload or {}, p.score) for p in res.points]
@@ -164,7 +161,7 @@ class SegmentIndex:
     def _embed_query(self, text: str) -> tuple[float, ...]:
         return tuple(self.embedder.get_query_embedding(text))
 
-    def _filter(self, city: object, tags: Iterable[str] | str | None) -> qm.Filter | None:
+    def _filter(self, city: object, tags: Iterable[str] | str | None) -> Filter | None:
         name = check_city(city)
         if name is not None:
             name = canonical_city(name)
@@ -246,7 +243,7 @@ class SegmentIndex:
 
 def open_index(
     settings: Settings,
-    client: QdrantClient | None = None,
+    client: store.Client | None = None,
     ensure: bool = True,
     progress: bool | None = None,
     on_build: Callable[[str], None] | None = None,

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from pipelines.index.embeddings import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class ShippedVectors:
             segments={sid: key for sid, key in rows},
         )
 
-    def usable_with(self, embedder: BaseEmbedding, embedder_id: str) -> bool:
+    def usable_with(self, embedder: Embedder, embedder_id: str) -> bool:
         """True when ``embedder`` is the model these vectors came from (same id and same probe vector)."""
         if embedder_id != self.embedder:
             return False

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from qdrant_client import QdrantClient
-from qdrant_client import models as qm
 from tqdm import tqdm
 
 from pipelines.core.models import Segment
 from pipelines.core.settings import Settings
 from pipelines.index import store
+from pipelines.index.embeddings import Embedder
+from pipelines.index.points import PointStruct, SparseVector
 from pipelines.index.sparse import encode_document
 from pipelines.index.vectors import ShippedVectors, passage_hash
 
@@ -56,9 +55,9 @@ class WriteCounts:
 
 
 def write_points(
-    client: QdrantClient,
+    client: store.Client,
     name: str,
-    embedder: BaseEmbedding,
+    embedder: Embedder,
     eid: str,
     todo: list[Pending],
     settings: Settings,
@@ -90,7 +89,7 @@ def write_points(
 
     for i in range(0, len(ready), SHIPPED_BATCH):  # no waiting: written first, kept if the run is interrupted
         chunk = ready[i : i + SHIPPED_BATCH]
-        client.upsert(name, points=[_point(item, vector, eid) for item, vector in chunk], wait=True)
+        store.upsert(client, name, [_point(item, vector, eid) for item, vector in chunk])
         counts.reused += len(chunk)
         report(counts.reused)
     show = bool(fresh) and (progress if progress is not None else len(fresh) >= 50)
@@ -98,14 +97,14 @@ def write_points(
     with tqdm(total=len(fresh), desc="嵌入片段", unit="段", disable=not show) as bar:
         batches = (fresh[i : i + settings.ingest_batch] for i in range(0, len(fresh), settings.ingest_batch))
         for batch, dense in embed_ahead(embedder, batches):
-            client.upsert(name, points=[_point(item, v, eid) for item, v in zip(batch, dense, strict=True)], wait=True)
+            store.upsert(client, name, [_point(item, v, eid) for item, v in zip(batch, dense, strict=True)])
             counts.embedded += len(batch)
             bar.update(len(batch))
             report(counts.reused + counts.embedded, started)
     return counts
 
 
-def embed_ahead(embedder: BaseEmbedding, batches: Iterable[list[Pending]]) -> Iterator[tuple[list[Pending], list]]:
+def embed_ahead(embedder: Embedder, batches: Iterable[list[Pending]]) -> Iterator[tuple[list[Pending], list]]:
     """(batch, dense vectors) in order; a worker thread embeds the next batch while the caller writes this one."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiyo-embed") as pool:
         pending: tuple[list[Pending], Future] | None = None
@@ -119,7 +118,7 @@ def embed_ahead(embedder: BaseEmbedding, batches: Iterable[list[Pending]]) -> It
 
 
 def _shipped(
-    todo: list[Pending], embedder: BaseEmbedding, eid: str, settings: Settings, corpus_dir: Path
+    todo: list[Pending], embedder: Embedder, eid: str, settings: Settings, corpus_dir: Path
 ) -> ShippedVectors | None:
     """The corpus's shipped vectors, if allowed, relevant to ``todo`` and made by this very embedder."""
     if not settings.shipped_vectors:
@@ -130,10 +129,10 @@ def _shipped(
     return shipped if shipped.usable_with(embedder, eid) else None
 
 
-def _point(item: Pending, dense: list[float], eid: str) -> qm.PointStruct:
+def _point(item: Pending, dense: list[float], eid: str) -> PointStruct:
     indices, values = encode_document(item.text)
-    return qm.PointStruct(
+    return PointStruct(
         id=store.point_id(item.segment.segment_id),
-        vector={store.DENSE: dense, store.SPARSE: qm.SparseVector(indices=indices, values=values)},
+        vector={store.DENSE: dense, store.SPARSE: SparseVector(indices=indices, values=values)},
         payload=store.to_payload(item.segment, item.digest, eid),
     )

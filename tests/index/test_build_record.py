@@ -123,7 +123,7 @@ def test_points_removed_behind_its_back_make_the_index_incomplete(settings: Sett
     client = store.get_client(settings)
     index = SegmentIndex(client, settings)
     index.ingest(progress=False)
-    client.delete(settings.collection, points_selector=store.qm.PointIdsList(points=[store.point_id("tp-night-01#01")]))
+    store.delete_points(client, settings.collection, ["tp-night-01#01"])
     assert index.needs_ingest() == "incomplete"
     assert index.ingest(progress=False).added == 1 and index.needs_ingest() is None
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from llama_index.core.embeddings import MockEmbedding
+from qdrant_client import QdrantClient
 
 from pipelines.core.errors import IndexUnavailableError, UnknownSegmentError
 from pipelines.core.settings import Settings
 from pipelines.index import store
 from pipelines.index.ingest import ingest
+from pipelines.index.points import SparseVectorParams, VectorParams
 from pipelines.index.segment_index import SegmentIndex, open_index
 
 pytest.importorskip("qdrant_edge")
@@ -123,7 +125,7 @@ def test_get_segments_keeps_order_and_reports_unknown(edge_index):
 
 def test_lock_error_in_process(edge_settings: Settings):
     first = store.open_client(edge_settings)
-    first.create_collection("segments", {store.DENSE: store.qm.VectorParams(size=4, distance=store.qm.Distance.COSINE)})
+    first.create_collection("segments", {store.DENSE: VectorParams(size=4, distance="Cosine")})
     first.close()
     first = store.open_client(edge_settings)  # opens (and locks) the existing shard
     try:
@@ -167,7 +169,7 @@ def test_idf_after_deletes_matches_local_mode(edge_settings: Settings, make_sett
     """Edge counts deleted points in IDF until a vacuum; ingest optimises, so scores equal local mode's (exact)."""
     embedder = MockEmbedding(embed_dim=384)
     edge = SegmentIndex(store.get_client(edge_settings), edge_settings, embedder=embedder)
-    local = SegmentIndex(store.QdrantClient(":memory:"), make_settings(edge_settings.corpus_dir), embedder=embedder)
+    local = SegmentIndex(QdrantClient(":memory:"), make_settings(edge_settings.corpus_dir), embedder=embedder)
     for index in (edge, local):
         index.ingest(progress=False)
     videos_path = edge_settings.corpus_dir / "videos.json"
@@ -245,11 +247,48 @@ def test_a_collection_without_payload_indexes_opens_and_ingest_adds_them(edge_se
     client = store.get_client(edge_settings)
     client.create_collection(  # what an older AIYO left, or a run killed between creating and indexing
         "segments",
-        {store.DENSE: store.qm.VectorParams(size=384, distance=store.qm.Distance.COSINE)},
-        {store.SPARSE: store.qm.SparseVectorParams(modifier=store.qm.Modifier.IDF)},
+        {store.DENSE: VectorParams(size=384, distance="Cosine")},
+        {store.SPARSE: SparseVectorParams(modifier="idf")},
     )
     index = SegmentIndex(client, edge_settings, embedder=MockEmbedding(embed_dim=384))
     assert index.cities() == [] and index.needs_ingest() == "empty"
     index.ingest(progress=False)
     assert set(client.get_collection("segments").payload_schema) == set(store.KEYWORD_FIELDS)
     assert index.cities() == ["台北", "台南", "花蓮"] and index.needs_ingest() is None
+
+
+@pytest.mark.parametrize("kind", ["own types", "qdrant-client models"])
+def test_the_adapter_reads_our_types_and_qdrant_client_models_alike(tmp_path: Path, kind: str):
+    """The index sends its own types; the benchmarks hand the adapter qdrant-client models (same fields)."""
+    from qdrant_client import models as qm
+
+    from pipelines.index import points
+    from pipelines.index.edge import EdgeClient
+
+    m = points if kind == "own types" else qm
+    client = EdgeClient(tmp_path / "edge")
+    try:
+        client.create_collection(
+            "segments",
+            {store.DENSE: m.VectorParams(size=2, distance="Cosine")},
+            {store.SPARSE: m.SparseVectorParams(modifier="idf")},
+        )
+        rows = [("a", [1.0, 0.0], [1], "台南", ["美食"]), ("b", [0.0, 1.0], [2], "台北", ["美食"]),
+                ("c", [0.7, 0.7], [1, 2], "台南", ["夜市"]), ("d", [0.9, 0.1], [1], "台南", ["美食"])]  # fmt: skip
+        client.upsert("segments", [
+            m.PointStruct(id=store.point_id(sid), payload={"segment_id": sid, "city": city, "tags": tags},
+                          vector={store.DENSE: dense, store.SPARSE: m.SparseVector(indices=ix, values=[1.0] * len(ix))})
+            for sid, dense, ix, city, tags in rows
+        ])  # fmt: skip
+        gone = [store.point_id("d")]
+        client.delete("segments", gone if m is points else qm.PointIdsList(points=gone))
+        flt = m.Filter(must=[m.FieldCondition(key="city", match=m.MatchValue(value="台南")),
+                             m.FieldCondition(key="tags", match=m.MatchAny(any=["美食", "住宿"]))])  # fmt: skip
+        res = client.query_points("segments", query=m.FusionQuery(fusion="rrf"), limit=5, prefetch=[
+            m.Prefetch(query=[1.0, 0.1], using=store.DENSE, filter=flt, limit=5),
+            m.Prefetch(query=m.SparseVector(indices=[1], values=[1.0]), using=store.SPARSE, filter=flt, limit=5),
+        ])  # fmt: skip
+        assert [p.payload["segment_id"] for p in res.points] == ["a"]
+        assert store.collection_dim(client, "segments") == 2 and client.count("segments").count == 3
+    finally:
+        client.close()

