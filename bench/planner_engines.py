@@ -1,10 +1,13 @@
-"""The two planning engines the bench compares, and a search cache so both see the same candidates.
+"""The planning engines the bench compares, and a search cache so all see the same candidates.
 
 - ``ortools``: today's planner (``pipelines.planner.plan.plan``, the OR-Tools routing model).
-- ``heuristic``: the hand-written engine it replaced (nearest neighbour + 2-opt routing, a dynamic
-  programme cutting the route into days), loaded from git at ``HEURISTIC_COMMIT`` (the last commit
-  of main that had it) into a private package, so the bench needs no copy of the old code and the
-  comparison stays runnable after the old modules are gone from the tree.
+- ``main``: the same routing planner as main had it before the 花蓮 work (issue 9's detours), loaded
+  from git at ``MAIN_COMMIT``: the "before" of this branch, in the same run.
+- ``heuristic``: the hand-written engine the routing model replaced (nearest neighbour + 2-opt
+  routing, a dynamic programme cutting the route into days), loaded from git at ``HEURISTIC_COMMIT``.
+
+Engines from git are written into private packages, so the bench needs no copy of the old code and
+the comparison stays runnable after the old modules are gone from the tree.
 
 Both run inside the offline agent exactly as the product runs the planner: the bench swaps the
 function ``pipelines.tools.turn_tools`` calls (``use_engine``), and times every call.
@@ -28,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HEURISTIC_COMMIT = "7f76e8cd42b2d3729906681ade9a678f16bca699"  # main before issue 9: route.py + day_schedule.py
 HEURISTIC_FILES = ("rules", "travel", "day_schedule", "route", "selection", "notes", "verifier", "plan")
 HEURISTIC_PACKAGE = "_bench_heuristic_planner"
-ENGINES = ("heuristic", "ortools")
+MAIN_COMMIT = "07708950a7a810f0e07e6df750183af00e6637b6"  # main before the detour work: every planner module
+MAIN_PACKAGE = "_bench_main_planner"
+ENGINES = ("heuristic", "main", "ortools")
 
 PlanFn = Callable[[list[Segment], int, Preferences], Itinerary]
 
@@ -65,33 +70,42 @@ def load_engine(name: str) -> PlanFn:
 
         return plan
     if name == "heuristic":
-        return _heuristic()
+        return _from_git(HEURISTIC_COMMIT, HEURISTIC_FILES, HEURISTIC_PACKAGE)
+    if name == "main":
+        return _from_git(MAIN_COMMIT, _planner_files(MAIN_COMMIT), MAIN_PACKAGE)
     raise ValueError(f"unknown engine {name!r}; choose from {ENGINES}")
 
 
-def _heuristic() -> PlanFn:
-    """The old planner package, written out from git with its imports pointed at the private package."""
-    if HEURISTIC_PACKAGE in sys.modules:
-        return importlib.import_module(f"{HEURISTIC_PACKAGE}.plan").plan
-    folder = Path(tempfile.mkdtemp(prefix="aiyo-bench-")) / HEURISTIC_PACKAGE
+def _from_git(commit: str, files: Iterable[str], package: str) -> PlanFn:
+    """An old planner package, written out from git with its imports pointed at the private package."""
+    if package in sys.modules:
+        return importlib.import_module(f"{package}.plan").plan
+    folder = Path(tempfile.mkdtemp(prefix="aiyo-bench-")) / package
     folder.mkdir()
-    (folder / "__init__.py").write_text('"""The pre-issue-9 planner, for the bench only."""\n', encoding="utf-8")
-    for name in HEURISTIC_FILES:
-        source = _git_show(f"{HEURISTIC_COMMIT}:pipelines/planner/{name}.py")
-        (folder / f"{name}.py").write_text(
-            source.replace("pipelines.planner.", f"{HEURISTIC_PACKAGE}."), encoding="utf-8"
-        )
+    (folder / "__init__.py").write_text(f'"""The planner at {commit[:10]}, for the bench only."""\n', encoding="utf-8")
+    for name in files:
+        source = _git_show(f"{commit}:pipelines/planner/{name}.py")
+        (folder / f"{name}.py").write_text(source.replace("pipelines.planner", package), encoding="utf-8")
     sys.path.insert(0, str(folder.parent))
-    return importlib.import_module(f"{HEURISTIC_PACKAGE}.plan").plan
+    return importlib.import_module(f"{package}.plan").plan
+
+
+def _planner_files(commit: str) -> list[str]:
+    names = _git(["ls-tree", "--name-only", f"{commit}:pipelines/planner"]).split()
+    return [n.removesuffix(".py") for n in names if n.endswith(".py") and n != "__init__.py"]
 
 
 def _git_show(ref: str) -> str:
+    return _git(["show", ref])
+
+
+def _git(args: list[str]) -> str:
     try:
         return subprocess.run(
-            ["git", "show", ref], cwd=ROOT, check=True, capture_output=True, text=True, encoding="utf-8"
+            ["git", *args], cwd=ROOT, check=True, capture_output=True, text=True, encoding="utf-8"
         ).stdout
     except (OSError, subprocess.CalledProcessError) as err:
-        raise SystemExit(f"cannot read the heuristic engine from git ({ref}): {err}") from err
+        raise SystemExit(f"cannot read an old engine from git ({' '.join(args)}): {err}") from err
 
 
 @contextlib.contextmanager

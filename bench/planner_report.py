@@ -48,20 +48,31 @@ def _english(text: str) -> bool:
     return not re.search(r"[\u4e00-\u9fff]", text)
 
 
-def report(runs, labels: dict, embedder: str, today: dt.date, commit: str) -> str:
+def describe(engine: str, commits: dict[str, str]) -> str:
+    """What an engine of the run is, for the report's first paragraph."""
+    return {
+        "heuristic": f"`heuristic`, the hand-written engine of main before issue 9 (git `{commits['heuristic'][:10]}`: "
+        "nearest neighbour + 2-opt routes cut into days by dynamic programming)",
+        "main": f"`main`, the routing planner as main has it (git `{commits['main'][:10]}`, every "
+        "`pipelines/planner` module)",
+        "ortools": "`ortools`, this tree's routing model (`pipelines/planner/solver.py`)",
+    }[engine]
+
+
+def report(runs, labels: dict, embedder: str, today: dt.date, commits: dict[str, str]) -> str:
     n = len(labels["requests"])
     english = sum(_english(r["text"]) for r in labels["requests"])
     names = [r.engine for r in runs]
+    middle = "".join(f"; {describe(e, commits)}" for e in names[1:-1])
     lines = [
         "# Planner benchmark",
         "",
         f"`python -m bench.planner`: {n} labelled requests ({n - english} zh-TW, {english} English) and "
         f"{len(labels['followups'])} two-turn follow-ups (`bench/planner_requests.yaml`) through the offline agent "
         f"on the sample corpus ({embedder} embedder, today = {today} {today:%A}), every engine on the very same "
-        "cached searches, in one run. **Before** = `heuristic`, the hand-written engine of main before issue 9 "
-        f"(git `{commit[:10]}`: nearest neighbour + 2-opt routes cut into days by dynamic programming); "
-        "**after** = `ortools`, the routing model (`pipelines/planner/solver.py`). The rules are the bench's own "
-        "(`bench/planner_measures.py`), not the planner's verifier.",
+        f"cached searches, in one run. **Before** = {describe(names[0], commits)}{middle}; **after** = "
+        f"{describe(names[-1], commits)}. The rules are the bench's own (`bench/planner_measures.py`), not the "
+        "planner's verifier; the verifier row runs today's verifier on every engine's plans.",
         "",
         "## Summary",
         "",
@@ -100,7 +111,7 @@ def report(runs, labels: dict, embedder: str, today: dt.date, commit: str) -> st
         for rule in RULES
     ]
     last = runs[-1]
-    lines += ["", *_kept(runs)]
+    lines += ["", *_kept(runs), *_detours(runs)]
     lines += ["", f"## What the bench still flags ({last.engine})", ""]
     flagged = [o for o in last.single if not o.verdict.passed]
     lines += [f"- {o.label['text']}{_short(o)}: {_problems(o)}" for o in flagged] or ["- nothing"]
@@ -132,12 +143,24 @@ def _kept(runs) -> list[str]:
         f"{_count(new.single, 'early')} vs {_count(old.single, 'early')}, within the 5-day time goal "
         f"({_time5(new)})."
         + ("" if better else " **This run does not show it planning better: the choice needs another look.**"),
+    ]
+
+
+def _detours(runs) -> list[str]:
+    numbers = "; ".join(f"`{r.engine}` {_count(r.single, 'backtrack')}" for r in runs)
+    return [
         "",
-        "The bench's backtracking rule compares a day with the shortest order of its stops ignoring meal times; "
-        "the verifier's 順路不繞路 compares with the shortest order that keeps the day's meals in place, so a "
-        "day whose area has no food (太魯閣: lunch in 花蓮市 between the coast and the gorge) passes the "
-        "verifier and is flagged here. Both are kept on purpose: the bench shows where more food in the "
-        "corpus (or a different day shape) would save the drive.",
+        "## Backtracking: the bench's rule and the verifier's 順路不繞路",
+        "",
+        f"Days backtracking by the bench's rule: {numbers}. The bench compares a day's straight-line km with the "
+        "shortest order of its own stops between the same first and last stop (meal times ignored). The "
+        "verifier's 順路不繞路 checks two things in the planner's travel minutes: no stop adds more to the drive "
+        "from the stop before it to the stop after it than it is worth (`rules.detour_cap`: a snack 30 min, a "
+        "meal 40, a sight 60 or its visit; by road, since a train leg makes 瑞穗 → 新城 quicker than 瑞穗 → "
+        "花蓮市), and the day's moves are at most 1.2× + 15 min the shortest order that keeps its meals at "
+        "meal times. They differ on purpose where the bench cannot see time: an evening spot kept for the "
+        "evening (象山 at sunset after 華山, 台北五天四夜 day 4) or a meal kept at its hour cost km an order that "
+        "ignores the clock saves; those days pass the verifier and stay listed below.",
     ]
 
 

@@ -52,14 +52,13 @@ def seed_tools(index, session: SessionState, pre: OfflineTurn, profile: Profile)
     known = Citations(hits=[*session.hits, *pre.tools.citations.hits])
     request = pre.request
     days = len(pre.itinerary.days) if pre.itinerary else (request.days if request else None)
-    cities = tuple(request.cities) if request else ()
     return TurnTools(
         index,
         known=known,
         citations=citations,
         itinerary=pre.itinerary,
         records=list(pre.tools.records),
-        limits=TripLimits(days=days, cities=cities),
+        limits=TripLimits.asked(request, pre.itinerary or session.itinerary, days),
     )
 
 
@@ -73,8 +72,9 @@ def user_message(
         parts.append(note)  # a question about the plan kept from earlier turns
     if tools.citations.hits or (pre is not None and pre.tools.records):
         parts.append(_data(prompts, tools, profile))
-    if pre is not None and pre.request and pre.request.unknown_places:
-        parts.append(prompts.text("llm.context.unknown_places", places="、".join(pre.request.unknown_places)))
+    lacking = [*pre.request.unknown_places, *pre.missing] if pre is not None and pre.request else []
+    if lacking:  # the model must not plan 綠島 from what it thinks it knows
+        parts.append(prompts.text("llm.context.unknown_places", places="、".join(lacking)))
     body = "\n".join(parts)
     tools.used_tokens += estimate_tokens(body)
     question = prompts.text("llm.context.question", text=text)

@@ -27,7 +27,7 @@ from pipelines.core.events import AgentEvent, Notice
 from pipelines.core.ports import SegmentSource
 from pipelines.core.settings import Settings
 from pipelines.core.text import estimate_tokens
-from pipelines.intent.parser import merge_intent, parse_request
+from pipelines.intent.parser import Intent
 from pipelines.planner.plan import MAX_DAYS
 from pipelines.tools.turn_tools import RESULT_BUDGET_TOKENS, TripLimits, TurnTools
 
@@ -46,20 +46,21 @@ class GroundedTurn:
     session: SessionState
     started: float  # the turn's clock: its wall-clock limit counts from here
     pre: OfflineTurn | None = None  # what retrieval first found (None: the model searches itself)
+    request: Intent | None = None  # the trip asked for so far, this message included (its dates read)
     tools: TurnTools = field(init=False)
     translators: list[EventTranslator] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     removed_citations: list[int] = field(default_factory=list)
     outcome: str = "llm"
+    cut_short: bool = False  # the answer kept stopped at the token limit
 
     def __post_init__(self) -> None:
         self._instructions = ""  # set by answer(): what the answer must not copy
         if self.pre is not None:
             self.tools = seed_tools(self.index, self.session, self.pre, self.profile)
-        else:
-            request = merge_intent(self.session.request, parse_request(self.text, self.index.cities()))
-            limits = TripLimits(days=request.days, cities=tuple(request.cities))
+        else:  # the model plans itself, held to the trip asked for (its days, cities, dates and pace)
+            limits = TripLimits.asked(self.request, self.session.itinerary)
             self.tools = TurnTools(self.index, known=Citations(hits=list(self.session.hits)), limits=limits)
         self.tools.result_budget = RESULT_BUDGET[self.profile]
 
@@ -77,7 +78,7 @@ class GroundedTurn:
             self.translators.append(translator)
             # an answer must be about the data when this turn found hits or there is a plan (made, edited or
             # kept): gemma-3-270m answered a plan edit with 【訂閱】 and links, which no line rule names
-            gate = AnswerGate(self.facts, self._needs_places)
+            gate = AnswerGate(self.facts, self._needs_places, self._cut_note)
             # a corrective attempt answers from what the tools found; it searches only if they found nothing
             rounds = self.settings.max_tool_rounds if attempt == 0 or not self.tools.citations.hits else 0
             run = Attempt(
@@ -103,6 +104,7 @@ class GroundedTurn:
                 continue
             self.removed_citations += gate.removed_citations
             self.outcome = "llm" if attempt == 0 else "llm_retry"
+            self.cut_short = translator.cut_short
             yield gate.answer
             return
 
@@ -125,10 +127,16 @@ class GroundedTurn:
         """What the LLM part did, for the turn log."""
         log.tool_calls, log.prompt_profile = list(self.tools.records), self.profile
         log.problems, log.removed_citations = list(self.problems), list(self.removed_citations)
+        log.cut_short = self.cut_short
         log.llm_rounds = sum(t.rounds for t in self.translators)
         log.prompt_tokens = _sum(t.prompt_tokens for t in self.translators)
         log.completion_tokens = _sum(t.completion_tokens for t in self.translators)
         log.prompt_tokens_est = _sum(c["prompt_tokens_est"] for c in self.calls)
+
+    def _cut_note(self) -> str:
+        """Said under an answer cut at the token limit: where the rest is."""
+        plan = self.tools.itinerary or self.session.itinerary
+        return self.prompts.text("llm.cut_note_plan" if plan is not None else "llm.cut_note")
 
     def _system(self) -> str:
         return self.prompts.system(

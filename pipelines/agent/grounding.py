@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pipelines.agent.plan_times import wrong_times
 from pipelines.core.citations import cited_numbers
 from pipelines.core.models import Itinerary, SegmentHit
 from pipelines.core.text import TAIWAN_CITIES, normalise_text, shorten
@@ -72,7 +73,8 @@ _SCHEDULE_WORDS = (
 class Problem:
     """Why an answer (or a line of it) is not grounded; ``text`` is zh-TW for the model and the log."""
 
-    # invented_place wrong_citation schedule_place day_count wrong_day raw_data link echo no_place no_citation empty
+    # invented_place wrong_citation schedule_place day_count wrong_day wrong_time raw_data link echo
+    # no_place no_citation empty cut
     code: str
     text: str
 
@@ -132,6 +134,10 @@ class Facts:
     def plan_days_of(self, place: str) -> set[int]:
         return self._plan_days.get(place, set())
 
+    def plan_stops_in(self, text: str) -> list[str]:
+        """The plan's stops a text names."""
+        return [p for p in self.places_in(text) if p in self._plan_days]
+
 
 def place_keys(place: str) -> set[str]:
     """How a text may name a place: the whole name, or its core without 國立/市立 and a generic ending."""
@@ -178,6 +184,9 @@ def check_line(line: str, facts: Facts, day: int | None) -> tuple[list[Problem],
             problems.append(Problem("day_count", f"行程是 {facts.days} 天，回答卻寫成「{m.group(0)}」"))
     sections = _day_sections(_QUOTED.sub("", line), day)
     for i, (part, part_day) in enumerate(sections):
+        problems += [
+            Problem("wrong_time", t) for t in wrong_times(part, facts.itinerary, facts.plan_stops_in, part_day)
+        ]
         if part_day is None:
             continue
         if i and facts.days is not None and part_day > facts.days:  # a 「第 N 天」 of this line
@@ -203,6 +212,11 @@ def check_whole(answer: str, facts: Facts, need_places: bool) -> list[Problem]:
     if facts.hits and not any(1 <= n <= len(facts.hits) for n in cited_numbers(answer)):
         problems.append(Problem("no_citation", "沒有用任何工具結果的編號 [n] 引用"))
     return problems
+
+
+def is_day_heading(line: str) -> bool:
+    """A line that opens a day (「第 3 天（台南）」「**Day 2**」)."""
+    return bool(_DAY_HEADER.search(_QUOTED.sub("", line)))
 
 
 def names_a_place(line: str, facts: Facts) -> bool:
@@ -303,11 +317,6 @@ def _jieba():
 
 def _spans(text: str, keys: set[str]) -> list[tuple[int, int]]:
     return [(m.start(), m.start() + len(k)) for k in keys for m in re.finditer(re.escape(k), text)]
-
-
-def _trim_lead(run: str) -> str:
-    m = _LEAD.match(run)
-    return run[m.end() :] if m else run
 
 
 def _without_citations(text: str) -> str:

@@ -88,7 +88,7 @@ async def run_attempt(run: Attempt) -> AsyncIterator[AgentEvent]:
                     yield ev
                 elif shown := run.gate.feed(ev.delta):
                     yield TextDelta(delta=shown)
-        if rest := run.gate.finish():
+        if rest := run.gate.finish(cut=run.translator.cut_short):
             yield TextDelta(delta=rest)
     finally:
         run.calls += workflow.calls

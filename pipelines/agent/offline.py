@@ -112,7 +112,12 @@ class OfflineAgent(FollowUps):
         if not cities:  # never pick a city silently: an example for a suggested one, and ask
             cities = [self._example_city()]
             extra.insert(0, self.prompts.text("no_city", city=cities[0], cities=where(self.index.cities())))
-        intent.must_include = prefs.must_include = merged(intent.must_include, self._found(turn, intent, cities))[:20]
+        found, missing = self._found(turn, intent, cities)
+        intent.must_include = prefs.must_include = merged(intent.must_include, found)[:20]
+        turn.missing = missing
+        if missing:  # 「綠島兩天」: never a trip elsewhere in 台東 that reads as the one asked for
+            names = "、".join(f"「{name}」" for name in missing)
+            extra.insert(0, self.prompts.text("places_missing", places=names, cities=where(cities)))
         cands = self._gather(turn, intent, cities, exclude=set(), want=days * (stop_cap(prefs) + 4) + 10)
         if not cands:
             return self._nothing(turn, intent)
@@ -124,16 +129,20 @@ class OfflineAgent(FollowUps):
         intro = self.prompts.pick(key, intent.text, where=where(cities), length=trip_length(days), pace=pace)
         return self._finish_plan(turn, intro, itinerary, extra)
 
-    def _found(self, turn: OfflineTurn, intent: Intent, cities: list[str]) -> list[str]:
-        """The places named after 想去/想看/要吃 that the corpus has (by its place name or a part of it:
-        故宮 → 國立故宮博物院), as must-sees; a region word (池上) stays as said, any stop there meets it."""
+    def _found(self, turn: OfflineTurn, intent: Intent, cities: list[str]) -> tuple[list[str], list[str]]:
+        """(the places named that the corpus has, by its place name or a part of it: 故宮 → 國立故宮博物院, as
+        must-sees; those it does not have). Named: after 想去/想看/要吃, or a famous place instead of its city
+        (駁二, 綠島). A region word (池上) stays as said: any stop there meets it."""
         found: list[str] = []
-        for name in intent.wanted:
+        missing: list[str] = []
+        for name in merged(intent.wanted, intent.named_places):
             hits = [h for city in cities for h in self._search(turn, name, city, None)]
             hit = next((h for h in hits if h.place and matches_place(name, h)), None)
-            if hit is not None:
+            if hit is None:
+                missing.append(name)
+            else:  # 「駁二一日遊」: 駁二藝術特區 is in the plan
                 found.append(name if name in REGION_AREAS else hit.place)
-        return found
+        return found, missing
 
     def _cities_of(self, turn: OfflineTurn, names: list[str]) -> list[str]:
         """The cities of the named places the corpus has, when the request names no city."""

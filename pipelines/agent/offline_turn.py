@@ -20,3 +20,4 @@ class OfflineTurn:
     citations: Citations = field(default_factory=Citations)
     itinerary: Itinerary | None = None
     events: list[ToolStarted | ToolFinished] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # places the traveller named that the corpus lacks

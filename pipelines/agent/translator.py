@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llama_index.core.agent.workflow import AgentInput, AgentOutput, AgentStream, ToolCall, ToolCallResult
+from pydantic import BaseModel
 
 from pipelines.agent.llm import IncompleteReplyError
 from pipelines.agent.text_tool_calls import ThinkFilter, may_be_tool_call, strip_think
@@ -37,6 +38,7 @@ class EventTranslator:
         self.completion_tokens: int | None = None
         self.round_started = started
         self.awaiting_first_token = False
+        self.cut_short = False  # the current round's reply stopped at the token limit (max_tokens / num_predict)
         self._visible: list[str] = []
         self._round = ""
         self._held = ""
@@ -60,7 +62,7 @@ class EventTranslator:
         if isinstance(ev, AgentInput):
             self.rounds += 1
             self._round, self._held, self._streaming = "", "", False
-            self._raw_seen = self._round_done = False
+            self._raw_seen = self._round_done = self.cut_short = False
             self.round_started, self.awaiting_first_token = time.perf_counter(), True
             self._think = ThinkFilter()
             return []
@@ -72,6 +74,10 @@ class EventTranslator:
             return self._text(self._think.feed(ev.delta or ""))
         if isinstance(ev, AgentOutput):
             self.awaiting_first_token = False
+            raw = ev.raw
+            raw = raw.model_dump() if isinstance(raw, BaseModel) else raw
+            if not self._raw_seen and isinstance(raw, dict):  # an unstreamed reply says how it ended here
+                self.cut_short = _stopped_at_limit(raw)
             if self._raw_seen and not self._round_done:
                 raise IncompleteReplyError("語言模型的回答沒有正常結束")
             out = self._text(self._think.flush())
@@ -141,6 +147,7 @@ class EventTranslator:
         choices = raw.get("choices") or []
         if raw.get("done") is True or any(isinstance(c, dict) and c.get("finish_reason") for c in choices):
             self._round_done = True
+            self.cut_short = self.cut_short or _stopped_at_limit(raw)
 
     def _count_tokens(self, raw: Any) -> None:
         usage = raw.get("usage") if isinstance(raw, dict) else None
@@ -148,6 +155,13 @@ class EventTranslator:
             return
         self.prompt_tokens = (self.prompt_tokens or 0) + int(usage.get("prompt_tokens") or 0)
         self.completion_tokens = (self.completion_tokens or 0) + int(usage.get("completion_tokens") or 0)
+
+
+def _stopped_at_limit(raw: dict[str, Any]) -> bool:
+    """The reply ended because it ran out of tokens: Ollama's ``done_reason``, OpenAI's ``finish_reason``."""
+    choices = raw.get("choices") or []
+    reasons = [raw.get("done_reason"), *(c.get("finish_reason") for c in choices if isinstance(c, dict))]
+    return "length" in reasons
 
 
 @dataclass

@@ -139,9 +139,14 @@ class TravelAgent:
                 turn.log.retrieval_first, turn.log.retrieval_calls = True, len(pre.tools.records)
             except Exception:  # a bug in the offline agent must not cost the turn: the model searches itself
                 log.exception("retrieval first failed")
+        if pre is not None:
+            request = pre.request
+        else:  # dates read as the offline agent reads them (「這週六」 counts from Taiwan's today)
+            request = merge_intent(session.request, parse_request(text, self.index.cities(), self.offline.today()))
         llm = GroundedTurn(
-            self.settings, self.choice, self.prompts, self.profile, self.index, text, session, turn.started, pre
-        )
+            self.settings, self.choice, self.prompts, self.profile, self.index, text, session, turn.started, pre,
+            request,
+        )  # fmt: skip
         tools = llm.tools
         _sync_session(session, tools.citations.hits, tools.itinerary)  # retrieval first: shown with its steps
         for ev in pre.events if pre else []:
@@ -174,8 +179,7 @@ class TravelAgent:
             return
         self.health.record_success()
         turn.log.outcome = llm.outcome
-        asked = parse_request(text, self.index.cities())
-        session.request = pre.request if pre is not None else merge_intent(session.request, asked)
+        session.request = request
         if tools.itinerary is not None and session.request:
             session.request.days = len(tools.itinerary.days)
         yield self._finish(turn, session, text, answer, tools.citations.hits, tools.itinerary)

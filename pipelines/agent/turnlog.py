@@ -44,6 +44,7 @@ class TurnRecord(BaseModel):
     )
     problems: list[str] = Field(default_factory=list, description="why answers were not grounded, per attempt")
     removed_citations: list[int] = Field(default_factory=list, description="[n] removed: they pointed at nothing")
+    cut_short: bool = Field(default=False, description="the answer shown stopped at the token limit (whole lines kept)")
     retrieval_first: bool = Field(default=False, description="the parsed request's tools ran before the LLM")
     retrieval_calls: int = Field(default=0, description="how many of tool_calls retrieval first made (the rest: model)")
     prompt_profile: str | None = None

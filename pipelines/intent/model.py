@@ -46,6 +46,11 @@ class Intent(BaseModel):
         default_factory=list,
         description="names after 想去/想看/要吃 (「想看雙心石滬」): must-sees once the corpus is found to have them",
     )
+    named_places: list[str] = Field(
+        default_factory=list,
+        description="famous places named instead of their city (綠島 → 台東) that are no gazetteer area: the "
+        "agent says when the corpus lacks them",
+    )
     problems: list[str] = Field(
         default_factory=list, description="keys of what could not be read (offline prompts ``problems.<key>``)"
     )

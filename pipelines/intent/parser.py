@@ -44,7 +44,7 @@ from pipelines.intent.lexicon import (
 from pipelines.intent.model import Intent, in_context, merge_intent, merged
 from pipelines.intent.normalise import normalise
 from pipelines.intent.numbers import checked_days, parse_days, parse_number, parse_trip_days
-from pipelines.intent.places import blank_cities, city_of, find_cities, regions_in
+from pipelines.intent.places import blank_cities, city_of, destination_slot, famous_places, find_cities, regions_in
 
 __all__ = ["Intent", "city_of", "in_context", "merge_intent", "parse_days", "parse_number", "parse_request"]
 
@@ -76,12 +76,15 @@ def parse_request(text: str, known_cities: Iterable[str], today: dt.date | None 
         rest, intent.day_wishes, wished = take_wishes(rest)
         must_items += [p for p in wished if city_of(p) not in TAIWAN_CITIES and p not in REGION_AREAS]
 
-    _read_length_and_dates(intent, clean, rest, edit.days, today)
+    _read_length_and_dates(intent, clean, blank_cities(rest, known), edit.days, today)  # 駁二一日遊: 1 day
     rest = _HOMEWARD.sub(" ", rest)  # 「早點回台北」 is the way home, not a destination
     intent.cities, intent.unknown_places = find_cities(rest + " " + " ".join(must_items), known)
     intent.near = regions_in(rest)  # 「一定要去安平古堡」 names a place, not the area the trip keeps to
     wanted, also = wanted_places(rest)
     intent.wanted = [w for w in merged(wanted, also) if canonical_city(w) not in TAIWAN_CITIES][:10]
+    intent.named_places = famous_places(rest)
+    if not (intent.cities or intent.unknown_places or intent.wanted or intent.near or must_items):
+        intent.wanted = [slot] if (slot := destination_slot(rest)) else []  # 「東京三天」: say it is not here
     listed = regions_in(" ".join(also))  # 「小琉球也想去」: not only there
     if (intent.days or 1) > 1 and any(c in rest for c in intent.cities):  # 「台東三天，想去池上跟鐵花村」: stops
         listed += regions_in(" ".join(wanted))  # on a trip of that city, each a must-see, not the trip's fence

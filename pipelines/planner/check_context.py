@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, Preferences, Segment
@@ -16,6 +17,7 @@ class CheckContext:
         self.points: dict[str, Point] = resolve_points(segments)
         self.gentle = is_gentle(prefs)
         self.sunrise = wants_sunrise(prefs)
+        self.memo: dict[str, object] = {}  # what several checks (and the plan's notes) read, computed once
 
     def items(self) -> list[tuple[DayPlan, ItineraryItem]]:
         return [(d, i) for d in self.itinerary.days for i in d.items]
@@ -35,3 +37,12 @@ def clock(hhmm: str) -> int | None:
     except (ValueError, AttributeError):
         return None
     return minutes if 0 <= minutes <= 24 * 60 and len(hhmm) == 5 else None
+
+
+def stops_text(count: float, up: bool = False) -> str:
+    """A pace count as a traveller reads it (``rules.pace_weight``: short stops and an area's stops count in
+    part): whole stops as they are, else to the nearest half (``up``: the next half, so a count over a cap of 3
+    never reads 「約 3 站」), 「約 2.5 站」."""
+    halves = math.ceil(count * 2 - 1e-6) if up else math.floor(count * 2 + 0.5)
+    shown = f"{halves // 2}" if halves % 2 == 0 else f"{halves / 2:.1f}"
+    return f"{shown} 站" if abs(count * 2 - halves) < 1e-6 else f"約 {shown} 站"

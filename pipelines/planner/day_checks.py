@@ -1,5 +1,5 @@
 """How a day is used, as a traveller reads it: no unexplained gap, no free time while a sight in reach
-waits unplanned, no detour a better order of the same stops avoids.
+waits unplanned, no stop further out of the way than it is worth, no detour a better order avoids.
 
 Read from ``planner.rules`` and ``planner.travel``, the numbers and speed model the planner uses.
 """
@@ -7,6 +7,7 @@ Read from ``planner.rules`` and ``planner.travel``, the numbers and speed model 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from pipelines.core.models import DayPlan, FreeTime, Segment
 from pipelines.planner.check_context import CheckContext, clock
@@ -20,6 +21,7 @@ from pipelines.planner.rules import (
     area_key,
     day_end_for,
     day_window,
+    detour_cap,
     is_departure,
     is_meal,
     is_night_market,
@@ -32,10 +34,11 @@ from pipelines.planner.rules import (
     pace_weight,
     paced_stops,
     stop_cap,
+    stop_detour_cap,
     to_hhmm,
     to_minutes,
 )
-from pipelines.planner.travel import Point, travel_minutes
+from pipelines.planner.travel import ROAD_FACTOR, Point, haversine_km, travel_minutes
 
 MAX_EXACT = 9  # a day of more stops is not checked for detours (the exact shortest order gets slow)
 
@@ -115,7 +118,9 @@ def _unplanned_sights(ctx: CheckContext) -> list[Segment]:
 
 def _fitting(ctx: CheckContext, spare: list[Segment], begin: int, finish: int, before, after, room: float) -> str:
     """A spare sight of the day's city that fits between ``before`` and ``after`` (items, or None) and in the
-    ``room`` the pace cap leaves."""
+    ``room`` the pace cap leaves, on the day's way: no further out of it than the sight is worth (as 順路不繞路
+    checks it; before the first stop or after the last, its drive from that stop), so a day is never asked
+    to fill its free time with a stop a traveller would not drive to (東河包子 two hours up the coast)."""
     city = (before or after).city
     for seg in spare:
         if seg.city != city or pace_weight(seg) > room:
@@ -124,9 +129,20 @@ def _fitting(ctx: CheckContext, spare: list[Segment], begin: int, finish: int, b
         come = _move(ctx, before, here)
         arrive = max(begin + come, opening(seg)[0])
         leave = arrive + seg.visit_minutes
-        if leave <= opening(seg)[1] and leave + _move(ctx, after, here) <= finish:
+        if leave <= opening(seg)[1] and leave + _move(ctx, after, here) <= finish and _on_way(ctx, seg, before, after):
             return seg.place or ""
     return ""
+
+
+def _on_way(ctx: CheckContext, seg: Segment, before, after) -> bool:
+    here = ctx.points[seg.segment_id]
+    ends = [ctx.points.get(i.segment_id) for i in (before, after) if i is not None]
+    if any(p is None for p in ends):
+        return True
+    extra = sum(travel_minutes(p, here, ctx.gentle, rail=False) for p in ends)
+    if len(ends) == 2:
+        extra -= travel_minutes(ends[0], ends[1], ctx.gentle, rail=False)
+    return extra <= stop_detour_cap(seg, meal=False)
 
 
 def _move(ctx: CheckContext, item, here: Point) -> int:
@@ -138,14 +154,33 @@ MEAL_NOTES = ("早餐", "午餐", "晚餐")
 
 
 def detours(ctx: CheckContext) -> list[str]:
-    """A day's moves take at most DETOUR_RATIO times (+ DETOUR_MINUTES) the shortest order of the same stops
-    between the same first and last stop that a traveller can follow: its meals stay the day's same
-    meals (a stop order that eats lunch after five hours of sights is no alternative). A sight put
-    between two stops of an area to come back to it later is a zig-zag such an order avoids."""
+    """Two ways a day is not 順路:
+
+    - a stop further out of the way than it is worth (``over_detours``, ``rules.detour_cap``): a lunch in town
+      between two stops of a gorge, a 30-minute snack 50 minutes off the road; a must-see is worth any detour;
+    - moves over DETOUR_RATIO times (+ DETOUR_MINUTES) the shortest order of the same stops between the same
+      first and last stop that a traveller can follow: its meals stay the day's same meals (an order that eats
+      lunch after five hours of sights is no alternative). A sight put between two stops of an area to come
+      back to it later is a zig-zag such an order avoids."""
     problems = []
     for day in ctx.itinerary.days:
         points = [ctx.points.get(i.segment_id) for i in day.items]
-        if not 4 <= len(points) <= MAX_EXACT or any(p is None for p in points):
+        segs = [ctx.seg(i) for i in day.items]
+        if any(p is None for p in points) or any(s is None for s in segs):
+            continue
+        caps = [detour_cap(s, clock(i.start) or 0) for s, i in zip(segs, day.items, strict=True)]
+        musts = {k for k, s in enumerate(segs) if any(matches_place(m, s) for m in _musts(ctx, day.day))}
+        road = lambda a, b, p=points: travel_minutes(p[a], p[b], ctx.gentle, rail=False)  # noqa: E731
+        for k, extra in over_detours(len(points), road, caps, musts):
+            before, item, after = day.items[k - 1 : k + 2]
+            what = item.note or ("用餐" if is_meal(segs[k]) else "景點")
+            km = haversine_km(points[k - 1], points[k]) + haversine_km(points[k], points[k + 1])
+            km = round((km - haversine_km(points[k - 1], points[k + 1])) * ROAD_FACTOR)
+            problems.append(
+                f"第 {day.day} 天為了{what}「{item.place}」（停留 {segs[k].visit_minutes} 分鐘）多開約 {extra} 分鐘的路"
+                f"（{before.place} → {item.place} → {after.place}，比從{before.place}直接去多繞約 {km} 公里）"
+            )
+        if not 4 <= len(points) <= MAX_EXACT:
             continue
         cost = [[travel_minutes(a, b, ctx.gentle) for b in points] for a in points]
         moved = sum(cost[k][k + 1] for k in range(len(points) - 1))
@@ -153,6 +188,26 @@ def detours(ctx: CheckContext) -> list[str]:
         if moved > DETOUR_RATIO * best + DETOUR_MINUTES:
             problems.append(f"第 {day.day} 天路上 {moved} 分鐘，同樣的景點換個順序只要 {best} 分鐘")
     return problems
+
+
+def _musts(ctx: CheckContext, day: int) -> list[str]:
+    """What the traveller named for the trip or for this day: worth any detour."""
+    wished = [p for w in ctx.prefs.day_wishes if w.applies_to(day, ctx.days) for p in w.must_include]
+    return [*ctx.prefs.must_include, *wished]
+
+
+def over_detours(
+    size: int, cost: Callable[[int, int], int], caps: list[int], exempt: set[int] = frozenset()
+) -> list[tuple[int, int]]:
+    """(k, minutes) for each of ``size`` stops k between two others that adds more than ``caps[k]`` minutes to
+    driving (``cost(i, j)``) straight from the stop before it to the stop after it (``exempt``: stops worth any
+    detour)."""
+    out = []
+    for k in range(1, size - 1):
+        extra = cost(k - 1, k) + cost(k, k + 1) - cost(k - 1, k + 1)
+        if extra > caps[k] and k not in exempt:
+            out.append((k, extra))
+    return out
 
 
 def shortest_path(cost: list[list[int]], fixed: set[int] = frozenset()) -> int:

@@ -78,14 +78,26 @@ class DayModel:
 
 
 def build(
-    stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, worth: dict[int, int], base: int, moved: bool
+    stops: Stops,
+    ask: DayAsk,
+    prefs: Preferences,
+    cap: int,
+    worth: dict[int, int],
+    base: int,
+    moved: bool,
+    banned: set[tuple[int, str]] = frozenset(),
 ) -> DayModel | None:
     """The day's model (None when no candidate fits its window); ``worth[stop]`` is what leaving the stop out
-    costs beyond its value; ``base`` the lodging, a morning transfer from it when ``moved``."""
+    costs beyond its value; ``base`` the lodging, a morning transfer from it when ``moved``; ``banned`` the
+    (stop, meal role) nodes left out (a lunch too far out of the way, ``solver``)."""
     from ortools.constraint_solver import pywrapcp
 
     start, _ = day_window(prefs)
-    nodes = [n for n in _nodes(stops, ask.members, start, ask.end) if ask.breakfast or n.meal != "breakfast"]
+    nodes = [
+        n
+        for n in _nodes(stops, ask.members, start, ask.end)
+        if (ask.breakfast or n.meal != "breakfast") and (n.stop, n.meal) not in banned
+    ]
     if not nodes:
         return None
     dawn = to_minutes(SUNRISE_START) if any(stops[n.stop].kind == "sunrise" for n in nodes) else start

@@ -5,8 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pipelines.core.models import Itinerary, ItineraryItem, Preferences, Segment
-from pipelines.planner.rules import NIGHT_EARLIEST, day_window, matches_place, stop_cap, to_hhmm
+from pipelines.planner.check_context import CheckContext
+from pipelines.planner.rules import (
+    DINNER,
+    LUNCH,
+    NIGHT_EARLIEST,
+    day_window,
+    matches_place,
+    stop_cap,
+    to_hhmm,
+    to_minutes,
+)
 from pipelines.planner.selection import Selection
+from pipelines.planner.traveller_checks import missing_meals
 
 PACE_LABELS = {"relaxed": "輕鬆", "normal": "一般", "packed": "緊湊"}
 
@@ -81,6 +92,28 @@ def day_notes(itinerary: Itinerary, segments: Mapping[str, Segment] | None = Non
     return notes
 
 
+def meal_notes(ctx: CheckContext) -> list[str]:
+    """A full day going without its lunch or dinner because no food of the videos is on its way says so and
+    what to do (never an invented restaurant); with food on the way, 三餐有著落 fails instead."""
+    notes: list[str] = []
+    for day, meal, spare in missing_meals(ctx):
+        if spare:
+            continue
+        window = LUNCH if meal == "午餐" else DINNER
+        first, last = to_minutes(window[0]) - 60, to_minutes(window[2]) + 60
+        near = [i for i in day.items if to_minutes(i.start) <= last and to_minutes(i.end) >= first]
+        areas = list(dict.fromkeys(s.area for i in near if (s := ctx.seg(i)) is not None and s.area))
+        where = "、".join(areas or [i.place for i in near[:2]])
+        if not where:
+            notes.append(f"第 {day.day} 天的{meal}，影片資料沒有介紹順路的餐廳，可以在住宿附近吃。")
+            continue
+        notes.append(
+            f"第 {day.day} 天{'中午' if meal == '午餐' else '傍晚'}在{where}一帶，影片資料沒有介紹順路的餐廳："
+            f"{meal}可以自備，或離開{where}再吃。"
+        )
+    return notes
+
+
 def must_notes(
     prefs: Preferences, segments: Sequence[Segment], selection: Selection, itinerary: Itinerary
 ) -> list[str]:
@@ -106,15 +139,13 @@ def must_notes(
 
 def _move(last: ItineraryItem, first: ItineraryItem, segments: Mapping[str, Segment]) -> str:
     """「從台北移動到台南」; within one city the areas or districts (「從花蓮市區移到玉里・富里一帶」), or a long
-    drive within it when neither says more: never 「從花蓮移動到花蓮」."""
+    drive within it when they say no more (to the area, else the place): never 「從花蓮移動到花蓮」."""
     if last.city != first.city:
         return f"從{last.city}移動到{first.city}"
     here, there = _where(segments.get(last.segment_id)), _where(segments.get(first.segment_id))
     if here and there and here != there:
         return f"從{here}移到{there}"
-    if there:
-        return f"在{first.city}境內長途移動到{there}"
-    return f"在{first.city}境內長途移動"
+    return f"在{first.city}境內長途移動到{there or f'「{first.place}」'}"
 
 
 def _where(seg: Segment | None) -> str:

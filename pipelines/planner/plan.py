@@ -10,7 +10,8 @@
    per-day wishes pinned to their day.
 3. Schedule (``schedule``): days in travel order, each timed forward with yesterday's transfer,
    waits spent by staying longer, gaps over two hours made into 自由活動 / 休息 blocks with a reason.
-4. Verify; notes say what was left out and why, and which check (if any) could not be met.
+4. Verify; notes say what was left out and why, which check (if any) could not be met, and how to eat
+   on a day whose way has no food of the videos (never an invented restaurant).
 
 The bench (``python -m bench.planner``) compares this with the hand-written heuristics it replaced.
 """
@@ -24,7 +25,8 @@ from dataclasses import replace
 from pipelines.core.errors import PlanningError
 from pipelines.core.models import DayPlan, Itinerary, ItineraryItem, Preferences, Segment
 from pipelines.planner.allocate import allocate, city_days
-from pipelines.planner.notes import day_notes, left_out_notes, must_notes
+from pipelines.planner.check_context import CheckContext
+from pipelines.planner.notes import day_notes, left_out_notes, meal_notes, must_notes
 from pipelines.planner.rules import (
     DEPARTURE_END,
     DEPARTURE_SIGHTS_END,
@@ -48,7 +50,7 @@ from pipelines.planner.schedule import Visit, free_time, time_day
 from pipelines.planner.selection import Selection
 from pipelines.planner.solver import DayRoute, solve
 from pipelines.planner.stops import Stops
-from pipelines.planner.verifier import verify
+from pipelines.planner.verifier import run_checks
 
 MAX_DAYS = 14
 
@@ -78,8 +80,10 @@ def plan(segments: Sequence[Segment], days: int, prefs: Preferences | None = Non
     routes = solve(usable, ends, fills, prefs, cap, alloc.allowed, alloc.bonus, homeward)
     routes = [DayRoute(tuple((kept[n].n, m, t) for n, m, t in r.visits)) for r in routes]
     itinerary = _itinerary(routes, stops, days, prefs, selection)
-    itinerary.checks = verify(itinerary, segments, days, prefs)
-    itinerary.notes += must_notes(prefs, segments, selection, itinerary)
+    ctx = CheckContext(itinerary, segments, days, prefs)
+    itinerary.checks = run_checks(ctx)
+    # what the traveller must act on (a meal to bring, a must-see that did not fit) before what was left out
+    itinerary.notes = [*meal_notes(ctx), *must_notes(prefs, segments, selection, itinerary), *itinerary.notes]
     itinerary.notes += [f"未通過「{c.name}」：{c.detail}" for c in itinerary.checks if not c.passed]
     return itinerary
 

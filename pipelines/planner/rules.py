@@ -23,6 +23,9 @@ Choices where the issue is silent (documented in README and the bench report):
   they cannot fit one; a place named like its area (七美, 小琉球) is the whole outing and gives way
   to the area's own stops.
 - Opening hours (``hours``) are hard: a stop starts after opening and ends by closing.
+- 順路: a stop adds to the drive from the stop before it to the stop after it (by road) at most what it is
+  worth (``detour_cap``): a snack 30 min, a meal 40, a sight 60 or its visit; a must-see any. A day whose
+  way has no food for a meal goes without that meal stop and the plan says how to eat.
 - Between days: if the next day starts more than 20 km from where the last one ended, the move
   is the first travel of that day (within 20 km the lodging is assumed to be nearby).
 """
@@ -71,6 +74,9 @@ BREAKFAST_END = "10:00"  # ... and over by then, so lunch is a meal apart
 MAX_GAP = 120  # longest stretch without a stop before the day needs a 自由活動 / 休息 block
 LATE_START_GAP = 90  # a full day setting off this long after its start says why (a slow morning)
 DETOUR_RATIO, DETOUR_MINUTES = 1.2, 15  # a day's moves over this much the best order of its stops is a detour
+DETOUR_FLOOR = 30  # minutes out of the way a snack is worth (a road trip's own overheads stay under it)
+MEAL_DETOUR = 40  # ... a meal (15 minutes off the road and back, and the stop's own overhead)
+SIGHT_DETOUR = 60  # ... a sight at least (加路蘭 on the coast before dinner back in 台東市), or its visit if longer
 FULL_DAY_END = "18:00"  # a full day (not the departure day) runs at least this late
 DEPARTURE_END = "14:00"  # the last day of a trip may end from here
 DEPARTURE_LATEST = "17:00"  # ... and the planner ends it by then (the traveller goes home)
@@ -342,6 +348,21 @@ def eats_inside(seg: Segment, start: int, meal: tuple[str, str, str] = LUNCH) ->
     traveller eats there, so the day has that meal."""
     ideal = to_minutes(meal[1])
     return seg.visit_minutes >= MEAL_INSIDE_MINUTES and start <= ideal and start + seg.visit_minutes >= ideal + 60
+
+
+def detour_cap(seg: Segment, start: int) -> int:
+    """Minutes of detour a stop starting at ``start`` is worth (``stop_detour_cap``)."""
+    return stop_detour_cap(seg, bool(free_meal_slot(seg, start)))
+
+
+def stop_detour_cap(seg: Segment, meal: bool) -> int:
+    """Minutes of detour a stop is worth (what visiting it adds to driving straight from the stop before to the
+    stop after): a snack ``DETOUR_FLOOR``, a meal ``MEAL_DETOUR`` (a 30-minute lunch an hour out of the way
+    splits a gorge day), a sight (a food street, a night market too) ``SIGHT_DETOUR`` or as long as its visit;
+    ``meal``: the stop is eaten at a meal time."""
+    if is_snack(seg) or (is_meal(seg) and not meal):
+        return DETOUR_FLOOR
+    return MEAL_DETOUR if is_meal(seg) else max(SIGHT_DETOUR, seg.visit_minutes)
 
 
 def meal_window(start: int) -> str:

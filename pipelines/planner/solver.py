@@ -10,7 +10,11 @@ stuck on an order that leaves no time for a meal the day has food for (a museum 
 a zig-zag the verifier's 順路不繞路 would fail (lunch in town between two stops of an area); such a
 day is searched again from a meal-first start (the same model with meals worth far more, whose
 solution then seeds greedy descent on the real model) and, for a zig-zag, ``POLISH_SOLUTIONS`` steps
-of guided local search. Everything stops by itself or by a count, never by the clock (the time limit
+of guided local search. A route with a stop further out of the way than it is worth (``rules.detour_cap``,
+as the verifier's 順路不繞路 checks it: a lunch in town between two stops of a gorge, an ice 50 minutes off
+the road) is searched again without it, up to ``DETOUR_ROUNDS`` times (``_bans`` says what goes: the food
+and any food as far off there, or the meals a sight on the day's way sits between). Everything stops by
+itself or by a count, never by the clock (the time limit
 is only a safety bound for a loaded machine), so the same input gives the same plan.
 """
 
@@ -20,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipelines.core.models import Preferences
-from pipelines.planner.day_checks import MAX_EXACT, best_order, shortest_path
-from pipelines.planner.day_model import DayAsk, DayModel, build, is_dinner, lunch_node
-from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO, wants_food
+from pipelines.planner.allocate import WISH_VALUE
+from pipelines.planner.day_checks import MAX_EXACT, best_order, over_detours, shortest_path
+from pipelines.planner.day_model import DayAsk, DayModel, Node, build, is_dinner, lunch_node
+from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO, is_food, wants_food
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, haversine_km
 
@@ -30,6 +35,8 @@ MEAL_FIRST = True  # search a day that misses a meal it has food for again from 
 FOOD_PER_DAY = 8  # the food places nearest a day's outings that it may choose from
 MEAL_FIRST_VALUE = 20_000  # what a meal is worth in the meal-first restart
 POLISH_SOLUTIONS = 30  # guided local search steps for a day that zig-zags (a solution count: deterministic)
+MEALS = ("breakfast", "lunch", "dinner")
+DETOUR_ROUNDS = 3  # searches again of a day with a stop further out of the way than it is worth
 TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 
 
@@ -84,24 +91,42 @@ def _reach(stops: Stops, n: int, anchors: list[int]) -> int:
 
 
 def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: dict[int, int], base: int, moved: bool):
+    """The day's route; a stop further out of the way than it is worth (``rules.detour_cap``: a lunch in town
+    between two stops of a gorge, a snack 50 minutes off the road) is banned and the day searched again, up
+    to ``DETOUR_ROUNDS`` times; what is still over its cap then is left out."""
+    banned: set[tuple[int, str]] = set()
+    route: list[tuple[Node, int]] = []
+    for _ in range(DETOUR_ROUNDS + 1):
+        route = _search(stops, ask, prefs, cap, bonus, base, moved, banned)
+        over = _over(stops, route, bonus)
+        if not over:
+            break
+        banned |= _bans(stops, route, over, bonus)
+    while over := _over(stops, route, bonus):
+        k = max(over, key=lambda o: (o[1], -o[0]))[0]
+        route = route[:k] + route[k + 1 :]
+    return DayRoute(tuple((node.stop, node.meal, start) for node, start in route))
+
+
+def _search(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: dict[int, int], base: int, moved: bool,
+            banned: set[tuple[int, str]]) -> list[tuple[Node, int]]:  # fmt: skip
+    """One search of the day's model: (node, start minute) in visiting order."""
     from ortools.constraint_solver import routing_enums_pb2
 
-    model = build(stops, ask, prefs, cap, bonus, base, moved)
+    model = build(stops, ask, prefs, cap, bonus, base, moved, banned)
     if model is None:
-        return DayRoute(())
+        return []
     solution = model.routing.SolveWithParameters(_params())
     if solution is None:
-        return DayRoute(())
+        return []
     if MEAL_FIRST and _hungry(model, solution, stops):
         boost = {**bonus, **{n.stop: bonus.get(n.stop, 0) + MEAL_FIRST_VALUE for n in model.nodes if _eats(n, stops)}}
-        first = build(stops, ask, prefs, cap, boost, base, moved)
+        first = build(stops, ask, prefs, cap, boost, base, moved, banned)
         seed = first.routing.SolveWithParameters(_params()) if first is not None else None
         if seed is not None:
             start = model.routing.ReadAssignmentFromRoutes([[1, *_indices(first, seed)]], True)
             better = model.routing.SolveFromAssignmentWithParameters(start, _params()) if start else None
-            solution = (
-                better if better is not None and better.ObjectiveValue() < solution.ObjectiveValue() else solution
-            )
+            solution = _best(solution, better)
     if _detours(stops, [model.nodes[i - 1] for i in _indices(model, solution)]):
         params = _params()
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -109,11 +134,51 @@ def _solve_day(stops: Stops, ask: DayAsk, prefs: Preferences, cap: int, bonus: d
         solution = _best(solution, model.routing.SolveFromAssignmentWithParameters(solution, params))
     if _detours(stops, [model.nodes[i - 1] for i in _indices(model, solution)]):
         solution = _in_best_order(model, solution, stops)
-    visits = []
-    for i in _indices(model, solution):
-        node = model.nodes[i - 1]
-        visits.append((node.stop, node.meal, solution.Value(model.time.CumulVar(model.manager.NodeToIndex(i)))))
-    return DayRoute(tuple(visits))
+    at = model.time.CumulVar
+    return [(model.nodes[i - 1], solution.Value(at(model.manager.NodeToIndex(i)))) for i in _indices(model, solution)]
+
+
+def _over(stops: Stops, route: list[tuple[Node, int]], bonus: dict[int, int]) -> list[tuple[int, int]]:
+    """The route's stops further out of the way than they are worth (``day_checks.over_detours``, as the
+    verifier's 順路不繞路 checks them); a must-see or a stop the traveller named for the day is worth any."""
+    caps = [stops.detour_cap(node.stop, node.meal in MEALS or is_dinner(stops, node)) for node, _ in route]
+    road = lambda a, b: stops.road(route[a][0].stop, route[b][0].stop)  # noqa: E731
+    return over_detours(len(route), road, caps, {k for k, (node, _) in enumerate(route) if _named(stops, node, bonus)})
+
+
+def _bans(
+    stops: Stops, route: list[tuple[Node, int]], over: list[tuple[int, int]], bonus: dict[int, int]
+) -> set[tuple[int, str]]:
+    """What the next search may not use. Food over its cap in its role, and every other food in that role that
+    would be as far out of the way there (the next lunch in town is no better). A sight over its cap between a
+    meal and the rest of the day's sights, but on their way, is off the meal's way, not the meal off its: that
+    meal in its role (宜蘭設治紀念館 between a 羅東 lunch and a 羅東 dinner); else the sight (多良車站)."""
+    out: set[tuple[int, str]] = set()
+    for k, _ in over:
+        node = route[k][0]
+        before, after = route[k - 1][0], route[k + 1][0]
+        if is_food(stops[node.stop].seg):
+            out.add((node.stop, node.meal))
+            for other in stops.items:
+                extra = stops.road(before.stop, other.n) + stops.road(other.n, after.stop)
+                if is_food(other.seg) and extra - stops.road(before.stop, after.stop) > stops.detour_cap(other.n, True):
+                    out.add((other.n, node.meal))
+            continue
+        sights = [n for n, _ in route if not is_food(stops[n.stop].seg)]
+        at = sights.index(node)
+        near = [sights[j] for j in (at - 1, at + 1) if 0 <= j < len(sights)]
+        extra = sum(stops.road(n.stop, node.stop) for n in near) - (
+            stops.road(near[0].stop, near[1].stop) if len(near) == 2 else 0
+        )
+        meals = [n for n in (before, after) if is_food(stops[n.stop].seg) and not _named(stops, n, bonus)]
+        on_way = len(near) < 2 or extra <= stops.detour_cap(node.stop, False)
+        out |= {(n.stop, n.meal) for n in meals} if meals and on_way else {(node.stop, node.meal)}
+    return out
+
+
+def _named(stops: Stops, node: Node, bonus: dict[int, int]) -> bool:
+    """A must-see or a stop the traveller named for the day: worth any detour."""
+    return stops[node.stop].must or bonus.get(node.stop, 0) >= WISH_VALUE
 
 
 def _in_best_order(model: DayModel, solution, stops: Stops):

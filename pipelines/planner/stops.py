@@ -24,6 +24,7 @@ from pipelines.planner.rules import (
     meal_slots,
     norm,
     opening,
+    stop_detour_cap,
     to_minutes,
     wants_food,
     wants_sunrise,
@@ -80,6 +81,8 @@ class Stops:
         self.prefs = prefs
         self.gentle = is_gentle(prefs)
         self._travel: dict[tuple[int, int], int] = {}
+        self._road: dict[tuple[int, int], int] = {}
+        self._caps: dict[tuple[int, bool], int] = {}
 
     def __getitem__(self, n: int) -> Stop:
         return self.items[n]
@@ -94,6 +97,22 @@ class Stops:
         if key not in self._travel:
             self._travel[key] = travel_minutes(self.items[a].point, self.items[b].point, self.gentle)
         return self._travel[key]
+
+    def detour_cap(self, n: int, meal: bool) -> int:
+        """``rules.stop_detour_cap`` of stop ``n``, remembered (the day solver asks it for every route it finds)."""
+        key = (n, meal)
+        if key not in self._caps:
+            self._caps[key] = stop_detour_cap(self.items[n].seg, meal)
+        return self._caps[key]
+
+    def road(self, a: int, b: int) -> int:
+        """By road only (``travel_minutes(rail=False)``): what a stop adds to a day's drive."""
+        if a == b:
+            return 0
+        key = (a, b) if a < b else (b, a)
+        if key not in self._road:
+            self._road[key] = travel_minutes(self.items[a].point, self.items[b].point, self.gentle, rail=False)
+        return self._road[key]
 
 
 def make_stop(

@@ -93,8 +93,10 @@ def effective_km(a: Point, b: Point) -> float:
     return min(haversine_km(a, north) + haversine_km(north, b), haversine_km(a, south) + haversine_km(south, b))
 
 
-def travel_minutes(a: Point, b: Point, gentle: bool = False) -> int:
-    """Door-to-door minutes from ``a`` to ``b`` under the speed model in the module docstring."""
+def travel_minutes(a: Point, b: Point, gentle: bool = False, rail: bool = True) -> int:
+    """Door-to-door minutes from ``a`` to ``b`` under the speed model in the module docstring; ``rail=False``
+    by road only (a detour off a day's road: 瑞穗 → 新城 is quicker by train than 瑞穗 → 花蓮市 by car, and
+    still no stop on the way to 花蓮市)."""
     if a == b:
         return 0
     km = effective_km(a, b)
@@ -108,7 +110,7 @@ def travel_minutes(a: Point, b: Point, gentle: bool = False) -> int:
         road = km * ROAD_FACTOR
         city = min(road, CITY_ROAD_KM)
         minutes = ROAD_OVERHEAD_MIN + city / CITY_KMH * 60 + (road - city) / HIGHWAY_KMH * 60
-        if km >= RAIL_MIN_KM:
+        if km >= RAIL_MIN_KM and rail:
             minutes = min(minutes, RAIL_OVERHEAD_MIN + road / RAIL_KMH * 60)
     return max(5, 5 * math.ceil(minutes / 5 - 1e-9))
 

@@ -14,12 +14,12 @@ from pipelines.planner.rules import (
     FULL_DAY_END,
     LUNCH,
     LUNCH_MINUTES,
-    MEAL_AROUND_MINUTES,
     MEAL_REACH_MINUTES,
     SIGHTS_END,
     area_key,
     day_end_for,
     day_window,
+    detour_cap,
     eats_inside,
     free_meal_slot,
     is_departure,
@@ -39,27 +39,41 @@ from pipelines.planner.travel import travel_minutes
 
 
 def meals(ctx: CheckContext) -> list[str]:
-    """Meal places at meal times; a lunch and a dinner on each full day while unplanned food is in reach."""
+    """Meal places at meal times; a lunch and a dinner on each full day while unplanned food is on its way."""
     problems = []
+    for day in ctx.itinerary.days:
+        for item in day.items:
+            seg, start = ctx.seg(item), clock(item.start)
+            if seg is not None and start is not None and is_meal(seg) and not free_meal_slot(seg, start):
+                problems.append(f"第 {day.day} 天「{item.place}」{item.start} 用餐，不是吃飯時間")
+    problems += [f"第 {d.day} 天沒有{label}（還有 {spare} 可以吃）" for d, label, spare in missing_meals(ctx) if spare]
+    return problems
+
+
+def missing_meals(ctx: CheckContext) -> list[tuple[DayPlan, str, str]]:
+    """(day, 午餐/晚餐, unplanned food on its way or "") for each meal a day spanning it goes without: with
+    food on the way it fails 三餐有著落; without, the plan says what to do (``notes.meal_notes``)."""
+    if "missing_meals" not in ctx.memo:
+        ctx.memo["missing_meals"] = _missing_meals(ctx)
+    return ctx.memo["missing_meals"]
+
+
+def _missing_meals(ctx: CheckContext) -> list[tuple[DayPlan, str, str]]:
+    out = []
     planned = {i.segment_id for _, i in ctx.items()}
     for day in ctx.itinerary.days:
         slots = set()
         for item in day.items:
             seg, start = ctx.seg(item), clock(item.start)
-            if seg is None or start is None:
-                continue
-            slot = free_meal_slot(seg, start)
-            slots |= {slot} | {m for m, w in (("lunch", LUNCH), ("dinner", DINNER)) if eats_inside(seg, start, w)}
-            if is_meal(seg) and not slot:
-                problems.append(f"第 {day.day} 天「{item.place}」{item.start} 用餐，不是吃飯時間")
+            if seg is not None and start is not None:
+                slots.add(free_meal_slot(seg, start))
+                slots |= {m for m, w in (("lunch", LUNCH), ("dinner", DINNER)) if eats_inside(seg, start, w)}
         if not day.items:
             continue
         for meal, label, window in (("lunch", "午餐", LUNCH), ("dinner", "晚餐", DINNER)):
-            if meal in slots or not _covers(ctx, day, window):
-                continue
-            if spare := _food_left(ctx, day, planned, meal):
-                problems.append(f"第 {day.day} 天沒有{label}（還有 {spare} 可以吃）")
-    return problems
+            if meal not in slots and _covers(ctx, day, window):
+                out.append((day, label, _food_left(ctx, day, planned, meal)))
+    return out
 
 
 def _covers(ctx: CheckContext, day: DayPlan, window: tuple[str, str, str]) -> bool:
@@ -75,30 +89,39 @@ def _covers(ctx: CheckContext, day: DayPlan, window: tuple[str, str, str]) -> bo
 
 
 def _food_left(ctx: CheckContext, day: DayPlan, planned: set[str], meal: str) -> str:
-    """Unplanned food for that meal within ``MEAL_REACH_MINUTES`` of a stop the day holds around that meal
-    (a gorge day's lunch is not in town because its dinner is)."""
+    """Unplanned food for that meal the day could have had on its way at that meal's time (a gorge day's lunch
+    is not in town because its dinner is): between two stops the meal fits between in time, no further out
+    of the way than a meal is worth (``rules.detour_cap``, as 順路不繞路 checks it); or within
+    ``MEAL_REACH_MINUTES`` before a first stop that starts after the meal's earliest time or after a last stop
+    that ends by its latest."""
     start, _ = day_window(ctx.prefs)
     window = LUNCH if meal == "lunch" else DINNER
-    first, last = to_minutes(window[0]) - MEAL_AROUND_MINUTES, to_minutes(window[2]) + MEAL_AROUND_MINUTES
-    here = [
-        p
-        for i in day.items
-        if (p := ctx.points.get(i.segment_id)) is not None
-        and (b := clock(i.start)) is not None
-        and (e := clock(i.end)) is not None
-        and b <= last
-        and e >= first
-    ]
+    first, last = to_minutes(window[0]), to_minutes(window[2])
+    times = [(clock(i.start), clock(i.end)) for i in day.items]
+    points = [ctx.points.get(i.segment_id) for i in day.items]
+    if any(b is None or e is None for b, e in times) or any(p is None for p in points):
+        return ""
+    ends = ([0] if times[0][0] >= first else []) + ([len(times) - 1] if times[-1][1] <= last else [])
+    pairs = [(k - 1, k) for k in range(1, len(times)) if times[k - 1][1] <= last and times[k][0] >= first]
     for seg in ctx.segments.values():
         if seg.segment_id in planned or not seg.place or seg.segment_id not in ctx.points:
             continue
         if any(m == meal for m, _, _ in meal_slots(seg, start)) or (meal == "dinner" and is_night_market(seg)):
             if any(norm(seg.place) == norm(i.place) for _, i in ctx.items()):
                 continue
-            there = ctx.points[seg.segment_id]
-            if any(travel_minutes(p, there, ctx.gentle) <= MEAL_REACH_MINUTES for p in here):
+            there, cap = ctx.points[seg.segment_id], detour_cap(seg, to_minutes(window[1]))
+            if _on_the_way(ctx, points, ends, pairs, there, cap):
                 return f"「{seg.place}」"
     return ""
+
+
+def _on_the_way(ctx: CheckContext, points: list, ends: list[int], pairs: list[tuple[int, int]], there, cap) -> bool:
+    def t(a, b) -> int:
+        return travel_minutes(a, b, ctx.gentle, rail=False)
+
+    return any(t(points[k], there) <= MEAL_REACH_MINUTES for k in ends) or any(
+        t(points[a], there) + t(there, points[b]) - t(points[a], points[b]) <= cap for a, b in pairs
+    )
 
 
 def outings(ctx: CheckContext) -> list[str]:

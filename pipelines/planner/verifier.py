@@ -13,7 +13,7 @@ from enum import StrEnum
 from pipelines.core.models import Check, DayPlan, Itinerary, ItineraryItem, Preferences, Segment
 from pipelines.planner import day_checks as dc
 from pipelines.planner import traveller_checks as tc
-from pipelines.planner.check_context import CheckContext, clock
+from pipelines.planner.check_context import CheckContext, clock, stops_text
 from pipelines.planner.rules import (
     NIGHT_MARKET_EARLIEST,
     SUNRISE_LATEST,
@@ -52,11 +52,18 @@ class CheckName(StrEnum):
     ROUTE = "順路不繞路"
 
 
+PACE_COUNTING = "午餐、晚餐或夜市各一不計；30 分鐘內的小站算半站，同一區的景點依停留時間算，2 小時算 1 站"
+
+
 def verify(
     itinerary: Itinerary, segments: Sequence[Segment], days: int, prefs: Preferences | None = None
 ) -> list[Check]:
     """Run every check; ``segments`` are those the plan was made from (for places, times, coordinates)."""
-    ctx = CheckContext(itinerary, segments, days, prefs or itinerary.preferences)
+    return run_checks(CheckContext(itinerary, segments, days, prefs or itinerary.preferences))
+
+
+def run_checks(ctx: CheckContext) -> list[Check]:
+    """Every check on one context (the plan reuses it for its meal notes)."""
     checks = []
     for name, rule in _RULES.items():
         problems = rule(ctx)
@@ -70,7 +77,7 @@ def _days(ctx: CheckContext) -> list[str]:
     if len(got) != ctx.days:
         problems.append(f"行程有 {len(got)} 天，要求是 {ctx.days} 天")
     elif got != list(range(1, ctx.days + 1)):
-        problems.append(f"天數編號應為 1–{ctx.days}，實際是 {got}")
+        problems.append(f"天數編號應為 1–{ctx.days}，實際是第 {'、'.join(map(str, got))} 天")
     first = ctx.prefs.start_date or (ctx.itinerary.days[0].date if ctx.itinerary.days else None)
     for k, d in enumerate(ctx.itinerary.days):
         want = first + dt.timedelta(days=k) if first else None
@@ -127,7 +134,7 @@ def _step(
     b, e = clock(item.start), clock(item.end)
     seg, here = ctx.segments.get(item.segment_id), ctx.points.get(item.segment_id)
     if seg is None or here is None:
-        return [f"第 {day} 天：找不到片段 {item.segment_id} 的地點或座標"]
+        return [f"第 {day} 天：找不到「{item.place or '這一站'}」的影片片段或座標"]
     if b is None or e is None:
         return [f"第 {day} 天「{item.place}」的時間格式錯誤"]
     problems = []
@@ -183,8 +190,7 @@ def _pace(ctx: CheckContext) -> list[str]:
     for d in ctx.itinerary.days:
         counted = _paced(ctx, d)
         if counted > cap:
-            meals = f"（另有 {len(d.items) - counted} 站用餐不計）" if counted < len(d.items) else ""
-            problems.append(f"第 {d.day} 天 {counted} 站{meals}，超過上限 {cap} 站")
+            problems.append(f"第 {d.day} 天：{stops_text(counted, up=True)}（{PACE_COUNTING}），超過上限 {cap} 站")
     return problems
 
 
@@ -260,7 +266,7 @@ def _window_text(ctx: CheckContext) -> str:
 
 def _pace_text(ctx: CheckContext) -> str:
     most = max((_paced(ctx, d) for d in ctx.itinerary.days), default=0)
-    return f"每天最多 {stop_cap(ctx.prefs)} 站（午餐、晚餐或夜市各一不計）；最多的一天 {most} 站。"
+    return f"每天最多 {stop_cap(ctx.prefs)} 站（{PACE_COUNTING}）；最多的一天：{stops_text(most)}。"
 
 
 def _avoid_text(ctx: CheckContext) -> str:
@@ -269,6 +275,12 @@ def _avoid_text(ctx: CheckContext) -> str:
     exempt = _exempt(ctx)
     kept = f"；{'、'.join(exempt)} 是你指定的必去，例外保留" if exempt else ""
     return f"行程中沒有「{'、'.join(ctx.prefs.avoid)}」{kept}。"
+
+
+def _meals_text(ctx: CheckContext) -> str:
+    without = [f"第 {d.day} 天的{meal}" for d, meal, _ in tc.missing_meals(ctx)]
+    told = f"；{'、'.join(without)}沿路沒有影片介紹的餐廳，備註寫了怎麼吃" if without else ""
+    return f"餐廳都排在吃飯時間；有順路餐廳的整天都有午餐和晚餐（或夜市）{told}。"
 
 
 _RULES: dict[CheckName, Callable[[CheckContext], list[str]]] = {
@@ -312,7 +324,7 @@ _DETAILS: dict[CheckName, Callable[[CheckContext, list[str]], str]] = {
     CheckName.DAY_USE: _ok_or(
         lambda c: "每天從早玩到傍晚；超過 2 小時的空檔都寫了原因，而且附近沒有還放得進去的景點。"
     ),
-    CheckName.MEALS: _ok_or(lambda c: "餐廳都排在吃飯時間；有餐廳可排的整天都有午餐和晚餐（或夜市）。"),
+    CheckName.MEALS: _ok_or(_meals_text),
     CheckName.OUTING: _ok_or(lambda c: "同一區（峽谷、離島、老城區）的景點排在同一天，不走回頭路。"),
     CheckName.EARLY: _ok_or(
         lambda c: "有要看日出，日出那天清晨出發。" if c.sunrise else "沒有排清晨出發（想看日出可以跟我說）。"

@@ -38,6 +38,7 @@ from pipelines.tools.schemas import (
     clip,
     validate,
 )
+from pipelines.tools.trip_limits import TripLimits
 
 if TYPE_CHECKING:
     from llama_index.core.tools import FunctionTool
@@ -80,14 +81,6 @@ class ToolReply:
 
     def __str__(self) -> str:
         return self.content
-
-
-@dataclass(frozen=True)
-class TripLimits:
-    """What the traveller asked for (from the intent parser); the model's tool calls are held to it."""
-
-    days: int | None = None
-    cities: tuple[str, ...] = ()
 
 
 @dataclass
@@ -205,18 +198,32 @@ class TurnTools:
                 "請先用 search_segments 搜尋，再傳回傳的 id。",
                 summary="片段 id 不存在",
             )
-        prefs = Preferences(**{k: v for k, v in args.preferences.model_dump().items() if v is not None})
+        prefs, notes = self.limits.preferences_for(args.preferences)
         days = self.limits.days or args.days
-        itinerary = plan_itinerary(self.index, segments, days, prefs)
-        self.itinerary = itinerary
+        if days != args.days:
+            notes.insert(0, f"使用者要的是 {days} 天，已照 {days} 天排（不是 {args.days} 天）。")
+        itinerary = self.itinerary if self._same_plan(segments, days, prefs) else None
+        if itinerary is not None:  # re-planning the plan's own stops would only reshuffle the table
+            notes.append("這些景點就是目前的行程，行程不變。")
+        else:
+            itinerary = self.itinerary = plan_itinerary(self.index, segments, days, prefs)
         data = itinerary_data(itinerary, self.citations, {s.segment_id: s for s in segments})
         if unknown:
             data["skipped_unknown_ids"] = unknown
-        if days != args.days:
-            data["note"] = f"使用者要的是 {days} 天，已照 {days} 天排（不是 {args.days} 天）。"
+        if notes:
+            data["note"] = "".join(notes)
         stops = sum(len(d.items) for d in itinerary.days)
         checks = "檢查全部通過" if itinerary.passed else "有檢查未通過"
         return ToolReply(delimit("plan_itinerary", data), f"排好 {len(itinerary.days)} 天、{stops} 個景點（{checks}）")
+
+    def _same_plan(self, segments: list[Segment], days: int, prefs: Preferences) -> bool:
+        plan = self.itinerary
+        return (
+            plan is not None
+            and len(plan.days) == days
+            and set(plan.segment_ids) == {s.segment_id for s in segments}
+            and plan.preferences == prefs
+        )
 
     def _resolve(self, refs: list[str]) -> tuple[list[Segment], list[str]]:
         """Segments for ids (or place names the model used instead); unknown refs are returned apart."""

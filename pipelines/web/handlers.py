@@ -217,7 +217,7 @@ class Handlers(PlayHandlers):
         csv, ics = downloads(csv_path, ics_path)
         return {
             "itinerary": itinerary_table(itinerary),
-            "checks": checks_html(itinerary.checks if itinerary else []),
+            "checks": checks_html(itinerary.checks, itinerary.notes) if itinerary else checks_html([]),
             "map": map_html(itinerary, segments, self.outline),
             "share": gr.update(value=link, visible=bool(link)),
             "csv": csv,

@@ -78,8 +78,14 @@ def hit_rows(hits: Sequence[SegmentHit]) -> list[list[str]]:
     ]
 
 
-def checks_html(checks: Sequence[Check]) -> str:
-    """The verifier's checks as pass/fail badges (the detail is the hover text)."""
+MAX_NOTES = 8  # notes under the checks (a plan has a handful)
+NOTE_CHARS = 240
+
+
+def checks_html(checks: Sequence[Check], notes: Sequence[str] = ()) -> str:
+    """The verifier's checks as pass/fail badges (the detail is the hover text), then the plan's notes in
+    plain sight: a ✅ 三餐有著落 may rest on a note (「午餐可以自備」) that an LLM's answer need not repeat,
+    and a phone has no hover."""
     if not checks:
         return '<div class="aiyo-checks"></div>'
     badges = "".join(
@@ -87,7 +93,9 @@ def checks_html(checks: Sequence[Check]) -> str:
         f"{'✅' if c.passed else '⚠️'} {escape(c.name)}</span>"
         for c in checks
     )
-    return f'<div class="aiyo-checks">{badges}</div>'
+    listed = "".join(f"<li>{escape(one_line(n, NOTE_CHARS))}</li>" for n in notes[:MAX_NOTES])
+    more = f'<ul class="aiyo-notes">{listed}</ul>' if listed else ""
+    return f'<div class="aiyo-checks">{badges}</div>{more}'
 
 
 def tool_title(name: str, ok: bool | None = None, arguments: Mapping[str, Any] | None = None) -> str:

@@ -234,3 +234,13 @@ async def test_retrieval_first_failing_leaves_the_search_to_the_model(agent, oll
     final = final_of(await collect(agent, TRIP, SessionState()))
     assert final.backend == "ollama" and final.itinerary is not None  # the model searched and planned itself
     assert not last_log(agent)["retrieval_first"] and len(ollama.chat_requests()) == 3
+
+
+async def test_the_model_is_told_which_named_places_the_data_lacks(agent, ollama):
+    """「台南兩天，想去烏山頭水庫」 retrieves 台南; the model hears that 烏山頭水庫 is not in the videos, so it
+    cannot plan it from what it thinks it knows (and the gate refuses it if it tries)."""
+    await collect(agent, "台南兩天，想去烏山頭水庫", SessionState())
+    question = ollama.chat_requests()[0]["messages"][-1]["content"]
+    assert "<<<工具結果 plan_itinerary>>>" in question and "影片資料裡沒有這些地方的內容：烏山頭水庫" in question
+    await collect(agent, "台南兩天一夜", SessionState())
+    assert "影片資料裡沒有這些地方的內容" not in ollama.chat_requests()[-1]["messages"][-1]["content"]

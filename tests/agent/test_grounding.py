@@ -245,5 +245,77 @@ def test_a_name_inside_a_longer_returned_name_is_that_longer_place():
     plan = Itinerary(days=[day(1, lake), day(2, lunch)])
     facts = Facts(hits=[lake, lunch], itinerary=plan)
     assert facts.places_in("中午吃奮起湖便當 [2]") == ["奮起湖便當"]
-    assert codes("12:00 奮起湖便當 [2]", facts, day=2) == []  # not 「奮起湖 is on day 1」
+    assert codes("09:00 奮起湖便當 [2]", facts, day=2) == []  # not 「奮起湖 is on day 1」
     assert codes("奮起湖便當 [1]", facts) == ["wrong_citation"]
+
+
+# --- issue 10, round 3: times of the plan, the template word, replies cut at the token limit -----------------
+@pytest.mark.parametrize(
+    ("line", "day", "wrong"),
+    [
+        ("09:00–10:00 安平古堡 [1]", 1, 0),
+        ("09:05 安平古堡 [1]", 1, 0),  # a rounded time is the same plan
+        ("安平古堡 [1] 09:00–10:00、赤崁樓 [2] 11:00–12:00", 1, 0),  # the time after the name
+        ("09:00 安平古堡 → 11:00 赤崁樓", 1, 0),
+        ("[2] 赤崁樓 00:20–00:28 有城樓的畫面", 1, 0),  # a video's minutes, not a visit
+        ("安平古堡 [1] 每天 08:30–17:30 開放", 1, 0),  # opening hours
+        ("14:10–17:10 休息：等「神農街」的時段", 2, 0),  # a quoted name is about no visit
+        ("14:40–17:40 神農街 [4]", 2, 1),  # Qwen's night market from 14:40
+        ("09:00–12:00 安平古堡 [1]", 1, 1),  # the right start, not the planned end
+        ("12:45 安平古堡 [1]", 1, 1),
+        ("安平古堡 [1] 13:00–14:00", None, 1),
+        ("09:00 赤崁樓 → 11:00 安平古堡", 1, 2),
+        ("第 2 天：14:00 神農街 [4]", None, 1),
+    ],
+)
+def test_a_stop_written_with_another_time_than_the_plan_is_found(facts, line, day, wrong):
+    problems = [p for p in check_line(line, facts, day)[0] if p.code == "wrong_time"]
+    assert len(problems) == wrong, (line, problems)
+
+
+def test_the_wrong_time_problem_names_the_planned_time(facts):
+    [problem] = check_line("14:40–17:40 神農街 [4]", facts, 2)[0]
+    assert problem.code == "wrong_time" and "11:00–12:00" in problem.text and "14:40–17:40" in problem.text
+
+
+def test_without_a_plan_times_are_not_checked():
+    assert codes("14:40–17:40 神農街 [4]", Facts(hits=HITS)) == []
+
+
+def test_the_template_word_of_our_example_is_not_shown(facts):
+    g = gate(facts)
+    shown = g.feed("09:00 地點 [1] 安平古堡\n這個地點 [2] 很好拍\n") + g.finish()
+    assert shown == "09:00 [1] 安平古堡\n這個地點 [2] 很好拍\n"
+
+
+CUT_NOTE = "（回答太長，只顯示到這裡；完整的行程請看行程表。）"
+
+
+def cut_gate(facts: Facts) -> AnswerGate:
+    return AnswerGate(lambda: facts, lambda: True, lambda: CUT_NOTE)
+
+
+def test_a_reply_cut_at_the_token_limit_ends_at_its_last_whole_line(facts):
+    g = cut_gate(facts)
+    shown = g.feed("第 1 天\n09:00–10:00 安平古堡 [1]\n\n第 2 天（台南）\n") + g.feed("09:00–10:00 台南牛肉湯 [3]\n11:")
+    assert shown == "第 1 天\n09:00–10:00 安平古堡 [1]\n\n第 2 天（台南）\n09:00–10:00 台南牛肉湯 [3]\n"
+    assert g.feed("00–12:00 神農街 [4]\n第 3 天（台") == "11:00–12:00 神農街 [4]\n"  # whole lines are shown
+    assert g.finish(cut=True) == f"\n\n{CUT_NOTE}"  # the half heading 「第 3 天（台」 is not
+    assert g.shown.endswith(f"11:00–12:00 神農街 [4]\n\n\n{CUT_NOTE}") and "第 3 天" not in g.shown
+
+
+def test_a_day_heading_waits_for_its_first_stop_and_a_cut_drops_it(facts):
+    g = cut_gate(facts)
+    assert g.feed("09:00–10:00 安平古堡 [1]\n第 2 天（台南）\n") == "09:00–10:00 安平古堡 [1]\n"
+    assert g.finish(cut=True) == f"\n\n{CUT_NOTE}" and g.cut_dropped == "第 2 天（台南）\n"
+    g = cut_gate(facts)
+    g.feed("09:00–10:00 安平古堡 [1]\n第 2 天（台南）\n")
+    assert g.finish() == "第 2 天（台南）\n"  # a reply that ended normally shows it
+
+
+def test_a_cut_reply_that_does_not_stand_on_its_own_is_ungrounded(facts):
+    g = cut_gate(facts)
+    assert g.feed("台南兩天一夜的行程來囉！\n第 1 天\n09:0") == ""
+    with pytest.raises(Ungrounded) as err:
+        g.finish(cut=True)
+    assert "cut" in [p.code for p in err.value.problems] and not err.value.shown and g.shown == ""

@@ -91,8 +91,42 @@ def test_a_request_naming_no_city_gets_a_labelled_example_and_the_question(offli
     assert final.itinerary is not None and len(final.itinerary.days) == 2
     assert {i.city for i in final.itinerary.stops} == {"台南"}  # the suggested city, said so; never 屏東 silently
     assert "範例" in final.answer and "想去哪裡" in final.answer and "台南" in final.answer
-    answer = run_turn(offline_agent, "去火星玩三天", SessionState()).answer
+    answer = run_turn(offline_agent, "幫我排三天兩夜", SessionState()).answer
     assert "範例" in answer and "想去哪裡" in answer
+
+
+@pytest.mark.parametrize(
+    "text, place", [("去火星玩三天", "火星"), ("東京三天兩夜", "東京"), ("我想去京都玩四天", "京都")]
+)
+def test_a_destination_the_corpus_lacks_is_named_and_nothing_is_planned(offline_agent, text, place):
+    """Not 「你還沒說想去哪個城市」 and a 台南 example: the traveller did name a place, and it is not here."""
+    final = run_turn(offline_agent, text, SessionState())
+    assert final.itinerary is None
+    assert f"「{place}」" in final.answer and "想去哪個城市" in final.answer and "範例" not in final.answer
+
+
+@pytest.mark.parametrize(
+    "text, place, city",
+    [
+        ("綠島兩天一夜", "綠島", "台東"),
+        ("幫我排蘭嶼三天", "蘭嶼", "台東"),
+        ("台南兩天，想去烏山頭水庫", "烏山頭水庫", "台南"),
+    ],
+)
+def test_a_named_place_the_corpus_lacks_is_said_before_the_plan(offline_agent, text, place, city):
+    """綠島 is in 台東縣, but a 台東 plan without it is not the trip asked for: the answer says so first."""
+    final = run_turn(offline_agent, text, SessionState())
+    assert final.itinerary is not None and {i.city for i in final.itinerary.stops} == {city}
+    said = final.answer.split("第 1 天")[0]
+    assert f"「{place}」" in said and "沒有介紹" in said
+    assert place not in {i.place for i in final.itinerary.stops}
+
+
+def test_a_famous_place_named_instead_of_its_city_is_in_the_plan(offline_agent):
+    final = run_turn(offline_agent, "高雄駁二一日遊", SessionState())
+    assert len(final.itinerary.days) == 1  # not 「二一」 read as two days
+    assert "駁二藝術特區" in {i.place for i in final.itinerary.stops}
+    assert "沒有介紹" not in final.answer
 
 
 @pytest.mark.parametrize(
@@ -204,3 +238,15 @@ def test_today_is_taiwans_date():
 
     now = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)
     assert taiwan_today() in (now.date(), (now - dt.timedelta(minutes=1)).date())
+
+
+@pytest.mark.parametrize("text", ["花蓮兩天一夜 輕鬆玩", "花蓮三天兩夜，想看大自然跟海邊"])
+def test_a_check_that_rests_on_a_note_shows_the_note(offline_agent, text):
+    """✅ 三餐有著落 on a 太魯閣 day says the note tells how to eat: the answer must show that note, even when
+    the plan has more notes than the answer lists."""
+    final = run_turn(offline_agent, text, SessionState())
+    meals = next(c for c in final.itinerary.checks if c.name == "三餐有著落")
+    meal_notes = [n for n in final.itinerary.notes if "可以自備" in n]
+    assert meals.passed and ("備註" in meals.detail) == bool(meal_notes)
+    assert meal_notes, "the 太魯閣 day has no lunch of the videos on its way"
+    assert all(note in final.answer for note in meal_notes)

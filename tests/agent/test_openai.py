@@ -172,7 +172,7 @@ async def test_a_llama_cpp_server_gets_a_string_for_every_message(agent_settings
         server.add(
             Reply(tool_calls=[{"name": "search_segments", "arguments": {"query": "安平 古蹟", "city": "台南"}}]),
             Reply(text=call),
-            Reply(text="09:00 安平古堡 [1]，接著去赤崁樓 [3]。"),
+            Reply(text="先去安平古堡 [1]，接著去赤崁樓 [3]。"),
         )
         settings = agent_settings(llm_backend="openai", openai_base_url=server.base_url, retrieval_first=False)
         events = await collect(build_agent(settings, agent_index), "台南一日遊", SessionState())

@@ -36,6 +36,7 @@ class Reply:
     completion_tokens: int | None = None
     forever: bool = False  # repeat the text chunks until the client hangs up (a model that never stops)
     thinking: str = ""  # Ollama fake: streamed as message.thinking when the request asks to think
+    finish_reason: str | None = None  # "length": the reply stopped at the token limit (default: stop / tool_calls)
 
     def chunks(self) -> list[str]:
         if isinstance(self.text, list):

@@ -161,7 +161,7 @@ def _final(model: str, reply: Reply, content: str) -> dict[str, Any]:
         "model": model,
         "created_at": _now(),
         "message": {"role": "assistant", "content": content},
-        "done_reason": "stop",
+        "done_reason": reply.finish_reason or "stop",
         "done": True,
         "total_duration": 1_200_000_000,
         "load_duration": 20_000_000,

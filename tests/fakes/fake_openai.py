@@ -114,7 +114,7 @@ class _OpenAIHandler(ScriptedHandler):
             return out
 
         def done(r: Reply) -> list[bytes]:
-            out = [self._chunk(model, {}, "tool_calls" if r.tool_calls else "stop")]
+            out = [self._chunk(model, {}, r.finish_reason or ("tool_calls" if r.tool_calls else "stop"))]
             if include_usage:
                 usage = _usage(r)
                 out.append(
@@ -154,7 +154,7 @@ class _OpenAIHandler(ScriptedHandler):
             "index": 0,
             "message": message,
             "logprobs": None,
-            "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+            "finish_reason": reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop"),
         }
         self.send_json(
             200,

@@ -10,6 +10,7 @@ JSON) goes in, a ``Reply`` comes out.
   Qwen2.5-Coder-1.5B did with 「幫我排台南兩天一夜的輕鬆行程」).
 - ``spam_model``: for a plan edit, answers template tokens and short links and no place (what
   gemma-3-270m wrote for 「第二天換成海邊的行程」), else like ``grounded_model``.
+- ``truncating(policy, chars)``: that policy cut at a token limit, mid-line, with the finish reason.
 - ``hung_model`` accepts and never answers; ``endless_model`` streams forever;
   ``huge_argument_model`` streams a 60,000-character tool argument.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pipelines.core.text import TAIWAN_CITIES, estimate_tokens
@@ -76,6 +78,27 @@ def spam_model(body: dict[str, Any]) -> Reply:
     if "換成" in user.rsplit("使用者：", 1)[-1]:
         return Reply(text=SPAM_ANSWER, prompt_tokens=_prompt_tokens(body))
     return grounded_model(body)
+
+
+def truncating(
+    policy: Callable[[dict[str, Any]], Reply], line: int, chars: int = 3
+) -> Callable[[dict[str, Any]], Reply]:
+    """``policy``'s model with a small token limit: a text reply stops ``chars`` characters into its line
+    ``line`` (0-based), and the server says so (OpenAI ``finish_reason: "length"``, Ollama ``done_reason``).
+    ``model.full`` keeps the replies as the model would have written them."""
+
+    def model(body: dict[str, Any]) -> Reply:
+        reply = policy(body)
+        text = reply.text if isinstance(reply.text, str) else "".join(reply.text)
+        lines = text.splitlines(keepends=True)
+        if reply.tool_calls or len(lines) <= line:
+            return reply
+        model.full.append(text)  # type: ignore[attr-defined]
+        cut = "".join(lines[:line]) + lines[line][:chars]
+        return Reply(text=cut, finish_reason="length", prompt_tokens=reply.prompt_tokens)
+
+    model.full = []  # type: ignore[attr-defined]
+    return model
 
 
 def hung_model(body: dict[str, Any]) -> Reply:

@@ -125,3 +125,39 @@ def test_every_area_of_the_gazetteer_is_a_region_word_of_its_city():
         for part in area.split("・"):
             intent = parse_request(f"{part}一日遊", KNOWN)
             assert (intent.cities, intent.near) == ([city], [area]), part
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("東京三天兩夜", "東京"),
+        ("去火星玩三天", "火星"),
+        ("幫我排一個首爾五天", "首爾"),
+        ("我們想要去東京玩", "東京"),
+        # no destination in the slot: the whole island, company, a topic, dates, a verb
+        ("幫我找台灣兩天一夜的輕鬆小旅行", None),
+        ("帶小孩出去玩兩天", None),
+        ("跟朋友去玩三天", None),
+        ("想去海邊玩兩天", None),
+        ("規劃一下三天兩夜", None),
+        ("下週五到週日的行程", None),
+        ("南部三天", None),
+        ("親子兩天", None),
+    ],
+)
+def test_a_destination_no_list_has_is_read_from_its_slot(text, slot):
+    intent = parse_request(text, KNOWN)
+    assert intent.cities == [] and intent.wanted == ([slot] if slot else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "named", "days"),
+    [
+        ("綠島兩天一夜", "台東", ["綠島"], 2),
+        ("駁二一日遊", "高雄", ["駁二"], 1),
+        ("高雄駁二一日遊", "高雄", ["駁二"], 1),
+    ],
+)
+def test_a_famous_place_named_instead_of_its_city_is_kept_and_its_digits_are_no_length(text, city, named, days):
+    intent = parse_request(text, KNOWN)
+    assert intent.cities == [city] and intent.named_places == named and intent.days == days

@@ -13,7 +13,7 @@ from pipelines.planner.plan import plan
 from pipelines.planner.rules import paced_stops, to_minutes
 from pipelines.planner.travel import Point, travel_minutes
 from pipelines.planner.verifier import CheckName
-from tests.support.planner_helpers import BY_KEY, seg, segs
+from tests.support.planner_helpers import BY_KEY, hualien_stops, seg, segs
 
 TAINAN = ("anping", "beef", "chihkan", "confucius", "guohua", "garden", "chimei")
 
@@ -391,3 +391,22 @@ def test_to_contract_has_the_design_shape():
         "segment_id", "place", "city", "start", "end", "visit_minutes", "travel_minutes"
     }  # fmt: skip
     assert set(data["checks"][0]) == {"name", "passed", "detail"}
+
+
+def test_a_relaxed_hualien_weekend_never_zigzags_for_a_meal_or_a_snack():
+    """花蓮兩天一夜 輕鬆玩 (issue 9): lunch in town between 清水斷崖 and the gorge, a 30-minute ice at 新城 between
+    town and 六十石山 were in the plan. Now no stop is further out of the way than it is worth, and a gorge day
+    with no food on its way says how to eat instead of inventing a restaurant."""
+    stops = hualien_stops()
+    result = plan(stops, 2, Preferences(pace="relaxed"))
+    assert result.passed, [c.detail for c in result.checks if not c.passed]
+    gorge = {"清水斷崖", "砂卡礑步道", "燕子口"}
+    for day in result.days:
+        names = [i.place for i in day.items]
+        inside = [k for k, p in enumerate(names) if p in gorge]
+        if inside:  # the gorge in one stretch: nothing from town between two of its stops
+            assert set(names[inside[0] : inside[-1] + 1]) <= gorge, names
+    lunches = {d.day for d in result.days for i in d.items if "午餐" in i.note}
+    for day in result.days:
+        if day.day not in lunches and day.items and day.day < len(result.days):
+            assert any(f"第 {day.day} 天中午" in n and "自備" in n for n in result.notes), result.notes

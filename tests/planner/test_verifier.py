@@ -118,7 +118,7 @@ def test_timeline_check_fails_on_overlap_short_travel_short_visit_or_unknown_seg
     _fails(bad, CheckName.TIMELINE, "建議至少 60 分鐘")
     bad = good()
     bad.days[1].items[0] = item("anping", "10:30", "11:30", 75, segment_id="nope#01")
-    _fails(bad, CheckName.TIMELINE, "找不到片段 nope#01")
+    _fails(bad, CheckName.TIMELINE, "找不到「安平古堡」的影片片段")
 
 
 def test_timeline_check_wants_the_overnight_transfer_between_cities():

@@ -82,3 +82,22 @@ def seg(key: str, chapter: int = 1, **changes) -> Segment:
 
 def segs(*keys: str) -> list[Segment]:
     return [seg(k) for k in keys]
+
+
+def hualien_stops() -> list[Segment]:
+    """花蓮 as the sample corpus has it: the gorge has no restaurant, the food is in town, at 新城 (an ice) and
+    at 玉里. In order: 清水斷崖, 砂卡礑步道, 燕子口, 液香扁食, 廟口紅茶, 佳興冰菓室, 鯉魚潭, 六十石山, 玉里麵,
+    東大門夜市."""
+    gorge = dict(city="花蓮", area="太魯閣峽谷", tags=["自然", "步道"], best_time="morning")
+    return [
+        seg("taroko", place="清水斷崖", lat=24.2188, lon=121.6932, visit_minutes=40, **gorge),
+        seg("taroko", 2, place="砂卡礑步道", lat=24.1631, lon=121.6127, visit_minutes=120, **gorge),
+        seg("taroko", 3, place="燕子口", lat=24.1732, lon=121.5667, visit_minutes=45, **gorge),
+        seg("beef", place="液香扁食", city="花蓮", lat=23.9778, lon=121.6078, best_time="any"),
+        seg("beef", 2, place="廟口紅茶", city="花蓮", lat=23.9745, lon=121.6092),
+        seg("beef", 3, place="佳興冰菓室", city="花蓮", lat=24.1283, lon=121.6413, tags=["小吃", "甜點"]),
+        seg("sunmoon", place="鯉魚潭", city="花蓮", lat=23.9288, lon=121.5099, visit_minutes=120),
+        seg("chishang", place="六十石山", city="花蓮", lat=23.2389, lon=121.3065, visit_minutes=90),
+        seg("beef", 4, place="玉里麵", city="花蓮", lat=23.3357, lon=121.3117, best_time="any"),
+        seg("dongdamen"),
+    ]

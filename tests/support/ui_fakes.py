@@ -118,6 +118,7 @@ def fake_plan(hits: list[SegmentHit], days: int) -> Itinerary:
         Check(name="每天不超時", passed=True, detail="ok"),
         Check(name="交通合理", passed=False, detail=HOSTILE),
     ]
+    itinerary.notes = ["第 1 天中午在安平一帶，影片資料沒有介紹順路的餐廳：午餐可以自備。", f"備註 {HOSTILE}"]
     return itinerary
 
 

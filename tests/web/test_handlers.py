@@ -65,6 +65,8 @@ async def test_turn_streams_tokens_tool_steps_and_panels():
     assert final["map"].count('class="aiyo-pin') == 3 and "播放第 2 天" in final["map"]
     assert "/?trip=" in final["share"]["value"]
     assert "✅ 每天不超時" in final["checks"] and "⚠️ 交通合理" in final["checks"]
+    note = "<li>第 1 天中午在安平一帶，影片資料沒有介紹順路的餐廳：午餐可以自備。</li>"
+    assert note in final["checks"]  # in plain sight, not hover-only
     assert final["csv"]["value"].endswith("aiyo-itinerary.csv") and final["ics"]["value"].endswith(".ics")
     assert "離線模式" in final["header"]
     # intermediate updates skip panels that did not change
