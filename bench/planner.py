@@ -119,7 +119,7 @@ def _judge(out: Outcome, corpus: Corpus, label: dict, only=(), inputs: list | No
     if out.itinerary is None:
         out.verdict.flag("days", "沒有排出行程")
         return
-    out.verdict = judge(out.itinerary, corpus, label, only)
+    out.verdict = judge(out.itinerary, corpus, label, only, inputs or ())
     out.misread = misread(label, out.itinerary) if label.get("text") and "edit" not in label else []
     if label.get("no_city") and not ("？" in out.answer and "哪" in out.answer):
         out.verdict.flag("cities", "沒說明替你選了城市，也沒問想去哪裡")

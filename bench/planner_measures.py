@@ -27,6 +27,9 @@ REACH_KM = 20.0  # an unplanned sight this close to a day's stops could have fil
 FOOD_KM = 10.0  # food of the day's city this close to a day's stops is "in reach" (a short hop for a meal)
 DETOUR_RATIO, DETOUR_KM = 1.3, 3.0  # a day travelling more than this over its shortest order backtracks
 ISLES = frozenset({"小琉球", "七美", "綠島", "蘭嶼", "龜山島", "望安", "吉貝"})
+FOOD_WISHES = frozenset({"美食", "小吃", "夜市"})  # asking for one of these is asking to eat (a food trip) ...
+FOOD_FAMILY = FOOD | {"甜點", MARKET}  # ... and every food, dessert or night-market stop is what was asked for
+SNACK_TIME, SNACK_MINUTES = ("14:00", "16:30"), 45  # a 小吃 stall the plan calls 點心 then is a snack, not a meal
 
 RULES = (
     "days",
@@ -124,6 +127,8 @@ class Verdict:
     meals: list[int] = field(default_factory=list)  # meals (0-2) per full day with food in reach
     km: list[tuple[float, float]] = field(default_factory=list)  # (travelled, shortest order) per day
     constraints: dict[str, list[bool]] = field(default_factory=dict)  # kind -> satisfied per labelled constraint
+    asked: float | None = None  # share of the plan's stops meeting an asked interest (the label names interests)
+    crowded: list[str] = field(default_factory=list)  # asked-for stops left out while unasked sights are planned
 
     def flag(self, rule: str, problem: str) -> None:
         self.problems.setdefault(rule, []).append(problem)
@@ -133,9 +138,11 @@ class Verdict:
         return not self.problems
 
 
-def judge(itinerary: Itinerary, corpus: Corpus, label: dict, only_tags: Sequence[str] = ()) -> Verdict:
+def judge(
+    itinerary: Itinerary, corpus: Corpus, label: dict, only_tags: Sequence[str] = (), inputs: Sequence[Segment] = ()
+) -> Verdict:
     """Every rule for one plan. ``label`` is a labelled request (see planner_requests.yaml); ``only_tags``
-    narrows what could fill a gap (after 「只要美食」)."""
+    narrows what could fill a gap (after 「只要美食」); ``inputs`` are the segments the planner was given."""
     v = Verdict()
     days = itinerary.days
     segs = [[corpus.segments[i.segment_id] for i in d.items] for d in days]
@@ -153,6 +160,7 @@ def judge(itinerary: Itinerary, corpus: Corpus, label: dict, only_tags: Sequence
             _day_rules(v, day, day_segs, len(days), corpus, label, used, only_tags)
     _area_splits(v, days, segs)
     _constraints(v, itinerary, segs, corpus, label)
+    _interests_first(v, days, segs, corpus, label, inputs)
     return v
 
 
@@ -230,6 +238,8 @@ def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Co
     for item, seg in zip(day.items, segs, strict=True):
         start = minutes(item.start)
         if is_restaurant(seg) and not any(minutes(a) <= start <= minutes(b) for a, b in MEAL_TIMES):
+            if _snack(item, seg):
+                continue
             v.flag("meal_time", f"第 {day.day} 天「{seg.place}」{item.start} 用餐")
     if not full:
         return
@@ -253,6 +263,52 @@ def _meals(v: Verdict, day: DayPlan, segs: list[Segment], full: bool, corpus: Co
         v.flag("meals", f"第 {day.day} 天沒有午餐（「{lunch_food}」在附近）")
     if not dinner:
         v.flag("meals", f"第 {day.day} 天沒有晚餐（「{dinner_food}」在附近）")
+
+
+def _snack(item, seg: Segment) -> bool:
+    """A quick 小吃 stall the plan calls 點心 in the afternoon: a snack between meals, not a meal at an odd hour."""
+    start = minutes(item.start)
+    quick = "小吃" in seg.tags and seg.visit_minutes <= SNACK_MINUTES
+    return quick and "點心" in item.note and minutes(SNACK_TIME[0]) <= start <= minutes(SNACK_TIME[1])
+
+
+def asked(seg: Segment, interests: Sequence[str]) -> bool:
+    """The stop meets an interest the traveller named: a tag; on a food trip any food, dessert or night market."""
+    tags = set(seg.tags)
+    return bool(tags & set(interests)) or bool(FOOD_WISHES & set(interests) and tags & FOOD_FAMILY)
+
+
+def _interests_first(v: Verdict, days: list[DayPlan], segs: list[list[Segment]], corpus, label: dict, inputs) -> None:
+    """What the traveller sees of their interests: the share of stops meeting them, and the stops meeting them
+    that the planner had (``inputs``) but left out while it planned sights meeting none (as many as could swap:
+    a night market only while a full day's evening has none; what the labels allow)."""
+    interests = label.get("interests") or []
+    flat = [s for day in segs for s in day]
+    if not interests or not flat:
+        return
+    v.asked = sum(asked(s, interests) for s in flat) / len(flat)
+    unasked = [s for s in flat if is_sight(s) and not asked(s, interests)]
+    planned = {s.place for s in flat}
+    cities = {s.city for s in flat}
+    evenings = any(
+        _is_full(d, len(days), label) and not any(MARKET in s.tags for s in day)
+        for d, day in zip(days, segs, strict=True)
+    )
+    areas = {s.area for s in flat if s.area}
+    left = {
+        s.place
+        for s in inputs
+        if s.place and s.place not in planned and s.city in cities and asked(s, interests)
+        and (MARKET not in s.tags or evenings) and _allowed(s, corpus, label) and not _part_of(s, planned, areas)
+    }  # fmt: skip
+    v.crowded = sorted(left)[: len(unasked)]
+
+
+def _part_of(seg: Segment, planned: set, areas: set) -> bool:
+    """Part of a whole-area outing the plan has (七美 holds 雙心石滬), or the whole outing of an area the plan
+    does stop by stop (太魯閣國家公園, 4 h, when 燕子口 and 砂卡礑 are planned)."""
+    whole = seg.place == seg.area or (seg.visit_minutes >= 240 and seg.place[:2] == (seg.area or "")[:2])
+    return bool(seg.area) and (seg.area in planned or (whole and seg.area in areas))
 
 
 def _around(day: DayPlan, segs: list[Segment], meal: tuple[str, str]) -> list[Segment]:

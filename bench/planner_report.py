@@ -7,7 +7,16 @@ import re
 import statistics
 from collections.abc import Callable
 
-from bench.planner_measures import EARLIEST, FULL_END, LATE_START, LONG_GAP, ONE_DAY_MINUTES, RULES, SIGHTS_BEFORE_REST
+from bench.planner_measures import (
+    EARLIEST,
+    FOOD_WISHES,
+    FULL_END,
+    LATE_START,
+    LONG_GAP,
+    ONE_DAY_MINUTES,
+    RULES,
+    SIGHTS_BEFORE_REST,
+)
 
 RULE_NAMES = {
     "days": "天數 / 有排出行程",
@@ -85,6 +94,8 @@ def report(runs, labels: dict, embedder: str, today: dt.date, commits: dict[str,
         ("unasked early starts (days)", lambda r: _count(r.single, "early")),
         ("km a day vs the shortest order of the same stops (mean ratio); days backtracking", _km),
         *[(f"constraint satisfied: {kind}", _constraint(kind)) for kind in CONSTRAINTS],
+        ("stops meeting an asked interest, mean share a plan (requests naming interests); food trips", _asked),
+        ("asked-for stops left out while unasked sights are planned: stops (plans)", _crowded),
         ("verifier passes every check, the bench flags a rule the verifier has (not a label)", _misses),
         ("planning time, every planner call of the run: p50 / p95", _time_all),
         ("**planning time, 5-day plans: p50 / p95** (goal p95 ≤ 200 ms)", _time5),
@@ -217,6 +228,19 @@ def _constraint(kind: str) -> Callable:
     return cell
 
 
+def _asked(r) -> str:
+    def share(outs) -> str:
+        seen = [o.verdict.asked for o in outs if o.verdict.asked is not None]
+        return f"{100 * statistics.fmean(seen):.0f}% ({len(seen)})" if seen else "n/a"
+
+    food = [o for o in r.single if FOOD_WISHES & set(o.label.get("interests") or [])]
+    return f"{share(r.single)}; {share(food)}"
+
+
+def _crowded(r) -> str:
+    return f"{sum(len(o.verdict.crowded) for o in r.single)} ({sum(bool(o.verdict.crowded) for o in r.single)})"
+
+
 LABELS_ONLY = {"constraints", "cities", "days"}  # what only the labels know (the verifier checks the parsed request)
 
 
@@ -267,7 +291,12 @@ _RULES_TEXT = f"""## The bench's rules (independent of the planner)
   of the day's city lies within 10 km (same island) of a stop the day holds within 90 min of that meal; a
   visit of 5 h or more across noon is the lunch; a meal with no such food counts as met in "meals per full
   day". A restaurant (美食 only, 30–90 min) never
-  starts outside 06:00–09:45, 11:00–13:45, 17:00–20:00.
+  starts outside 06:00–09:45, 11:00–13:45, 17:00–20:00, unless it is a 小吃 stall of at most 45 min the plan
+  calls 點心 at 14:00–16:30 (an afternoon snack).
+- Interests: a stop meets an asked interest by its tags; asking for 美食, 小吃 or 夜市 is a food trip, met by
+  every food, dessert or night-market stop. Crowded out: stops meeting an interest that the planner was given
+  but left out while the plan has sights meeting none (as many as could swap; a night market only while a
+  full day's evening has none).
 - One area, one day: a gazetteer area whose planned stops (restaurants aside: a meal is not an outing) take
   ≤ {ONE_DAY_MINUTES} min (20 min between stops) is on one day.
 - Backtracking: a day travels (straight-line km, stop to stop) more than 1.3 x + 3 km the shortest order of

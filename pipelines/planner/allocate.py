@@ -8,6 +8,10 @@
   ``FOOD_FAR_MINUTES`` where nearer food is scarce), or any day of its city block when the day has no
   outing yet: a meal is not sightseeing, so a restaurant of an area may feed another day (the area
   checks leave meal places out).
+- With interests named, outings are made of what the traveller asked for: an area's stops meeting no interest
+  are fillers on the area's days. A food trip's outings leave a day ``rules.FOOD_TRIP_MINUTES`` and one stop
+  of the pace cap for its breakfast, snack and dessert stops (the day solver places them), and a long sight
+  meeting no interest (over ``UNASKED_LONG_MINUTES``) is only a filler there.
 """
 
 from __future__ import annotations
@@ -18,7 +22,16 @@ from dataclasses import dataclass, field
 from pipelines.core.models import DayWish, Preferences
 from pipelines.core.text import city_sort_key
 from pipelines.planner.outings import Outing, assign, budgets, build, sights
-from pipelines.planner.rules import MEAL_REACH_MINUTES, area_key, matches_place, norm
+from pipelines.planner.rules import (
+    FOOD_TRIP_MINUTES,
+    MEAL_REACH_MINUTES,
+    area_key,
+    interest_overlap,
+    is_umbrella,
+    matches_place,
+    norm,
+    wants_food,
+)
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, haversine_km
 
@@ -29,6 +42,7 @@ DINNER_FAR_MINUTES = 90  # a mountain day's dinner back in town, not a two-hour 
 MEAL_CHOICES = 2  # places a day's meal may pick from before food further off is allowed too
 WISH_VALUE = 5_000  # what a day wish adds to the outing (or food) it pins
 ASSIGNED_VALUE = 1_000  # a sight of a day's outings is worth this much more on that day than a filler
+UNASKED_LONG_MINUTES = 120  # on a food trip, a sight meeting no interest that takes longer is only a filler
 
 
 @dataclass
@@ -48,8 +62,10 @@ def allocate(
     cap: int,
     city_days: dict[str, list[int]],
 ) -> Allocation:
-    budget = budgets([start] * days, sight_ends, lunch)
-    outs = build(stops, sights(stops), budget, cap)
+    food_trip = wants_food(prefs)  # a food trip's days keep time and one stop of the cap for its extra food
+    budget = budgets([start] * days, sight_ends, lunch + (FOOD_TRIP_MINUTES if food_trip else 0))
+    cap = max(1, cap - 1) if food_trip else cap  # the outings' share: the day solver still holds ``cap``
+    outs = build(stops, _outing_sights(stops, prefs), budget, cap)
     block = [city_days.get(stops[o.stops[0]].seg.city or "") for o in outs]
     allowed: list[list[int] | None] = list(block)
     bonus = [0] * len(outs)
@@ -98,6 +114,35 @@ def allocate(
             out.allowed[stop.n] = [d for d in own if _near(stops, out, stop.n, d, FILL_MINUTES, empty_ok=True)]
     _feed(stops, out, days, city_days)
     return out
+
+
+def _outing_sights(stops: Stops, prefs: Preferences) -> list[int]:
+    """The sights outings are made of. With interests named, an area's stops meeting none (nor a wish, a must or
+    a named area) follow the area's asked stops: fillers on its days rather than part of its outing, so they
+    never take the cap from a stop the traveller asked for (安平老街 and 漁光島 on a 古蹟 trip); and on a food
+    trip a long sight meeting none is a filler too, not a day's outing (奇美博物館's 3 hours on a 小吃 trip)."""
+    members = sights(stops)
+    if not prefs.interests:
+        return members
+    terms = [(w, t) for w in prefs.day_wishes for t in [*w.interests, *w.must_include]]
+
+    def asked(n: int) -> bool:
+        seg = stops[n].seg
+        return (
+            stops[n].must
+            or interest_overlap(seg, prefs) > 0
+            or any(_asks(stops[n], w, t) for w, t in terms)
+            or any(_names(t, seg) for t in prefs.near)
+        )
+
+    led = {stops[n].outing for n in members if stops[n].outing and asked(n)}
+    food_trip = wants_food(prefs)  # its hours are for eating: a long sight of no interest only fills what is left
+    return [n for n in members if asked(n) or (stops[n].outing not in led and not (food_trip and _long(stops[n].seg)))]
+
+
+def _long(seg) -> bool:
+    """Longer than ``UNASKED_LONG_MINUTES``, and no whole outing (小琉球, 七美: the trip goes there or not)."""
+    return seg.visit_minutes > UNASKED_LONG_MINUTES and not is_umbrella(seg)
 
 
 def _names(term: str, seg) -> bool:
@@ -154,7 +199,7 @@ def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[in
                 if len(near - fed) >= MEAL_CHOICES:  # the lunch place cannot be the dinner, another day may take one
                     break
             fed |= near
-        fed |= {s.n for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)}  # breakfasts too
+        fed |= {s.n for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)}  # breakfasts, snacks
         for n in sorted(fed):
             out.allowed[n].append(day)
 

@@ -26,6 +26,7 @@ from pipelines.planner.rules import (
     LUNCH,
     MEAL_INSIDE_MINUTES,
     PACE_SCALE,
+    SNACKS_PER_DAY,
     SOFT_EARLIEST,
     SUNRISE_START,
     day_window,
@@ -145,6 +146,7 @@ def build(
         time.SetCumulVarSoftUpperBound(routing.End(0), ask.home, HOMEWARD_COST)
     _counter(routing, nodes, "paced", PACE_SCALE * cap, lambda n: _pace_units(stops, n))
     _counter(routing, nodes, "breakfast", 1, lambda n: int(n.meal == "breakfast"))
+    _counter(routing, nodes, "snack", SNACKS_PER_DAY, lambda n: int(n.meal == "snack"))
     lunch = _counter(routing, nodes, "lunch", 1, lambda n: int(lunch_node(stops, n)))
     dinner = _counter(routing, nodes, "dinner", 1, lambda n: int(is_dinner(stops, n)))
     for meal in (lunch, dinner) if ask.home is None else (lunch,):  # the homeward day needs no dinner
@@ -179,8 +181,8 @@ def _nodes(stops: Stops, members: list[int], start: int, end: int) -> list[Node]
 
 
 def _pace_units(stops: Stops, node: Node) -> int:
-    """Units against the cap (``rules.paced_stops``): meals and a night-market dinner are free."""
-    if node.stop < 0 or node.meal or is_dinner(stops, node):
+    """Units against the cap (``rules.paced_stops``): meals and a night-market dinner are free, a snack is not."""
+    if node.stop < 0 or node.meal not in ("", "snack") or is_dinner(stops, node):
         return 0
     return pace_units(stops[node.stop].seg)
 

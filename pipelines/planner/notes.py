@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from pipelines.core.models import Itinerary, Preferences, Segment
+from pipelines.core.models import Itinerary, ItineraryItem, Preferences, Segment
 from pipelines.planner.check_context import CheckContext
 from pipelines.planner.rules import (
     DINNER,
@@ -69,21 +69,24 @@ def left_out_notes(selection: Selection, prefs: Preferences, days: int) -> list[
     return notes
 
 
-def day_notes(itinerary: Itinerary) -> list[str]:
+def day_notes(itinerary: Itinerary, segments: Mapping[str, Segment] | None = None) -> list[str]:
+    """Free days, morning moves between days (where from and to: ``segments`` by id name the areas within one
+    city) and the sunrise note."""
     notes: list[str] = []
     free = [d.day for d in itinerary.days if not d.items]
     if free:
         days = "、".join(str(n) for n in free)
         notes.append(f"第 {days} 天沒有排景點，留作自由活動（選的景點不多，不硬塞）；想排滿可以再搜尋加入景點。")
-    last_city = ""
+    last: ItineraryItem | None = None
     for day in itinerary.days:
         if not day.items:
             continue
         first = day.items[0]
-        if first.travel_minutes and last_city:
-            where = f"從{last_city}移動到{first.city}" if last_city != first.city else f"出發到「{first.place}」"
-            notes.append(f"第 {day.day} 天一早{where}，交通約 {duration(first.travel_minutes)}。")
-        last_city = day.items[-1].city
+        if first.travel_minutes and last is not None:
+            notes.append(
+                f"第 {day.day} 天一早{_move(last, first, segments or {})}，交通約 {duration(first.travel_minutes)}。"
+            )
+        last = day.items[-1]
     if any(i.note.startswith("看日出") for i in itinerary.stops):
         notes.append("日出景點排在 05:30：實際日出依季節約 05:00–06:40，出發前請查當天日出時間，前一晚住在附近。")
     return notes
@@ -132,3 +135,24 @@ def must_notes(
         }.get(reason, f"必去景點太多，{len(itinerary.days)} 天排不下")
         notes.append(f"必去「{term}」沒排進去：{why}。")
     return notes
+
+
+def _move(last: ItineraryItem, first: ItineraryItem, segments: Mapping[str, Segment]) -> str:
+    """「從台北移動到台南」; within one city the areas or districts (「從花蓮市區移到玉里・富里一帶」), or a long
+    drive within it when they say no more (to the area, else the place): never 「從花蓮移動到花蓮」."""
+    if last.city != first.city:
+        return f"從{last.city}移動到{first.city}"
+    here, there = _where(segments.get(last.segment_id)), _where(segments.get(first.segment_id))
+    if here and there and here != there:
+        return f"從{here}移到{there}"
+    return f"在{first.city}境內長途移動到{there or f'「{first.place}」'}"
+
+
+def _where(seg: Segment | None) -> str:
+    """Where in its city a stop is: its gazetteer area (「玉里・富里一帶」), else its district (the seat's 「花蓮市」
+    as 「花蓮市區」)."""
+    if seg is None:
+        return ""
+    if seg.area:
+        return seg.area if seg.area.endswith("市區") else f"{seg.area}一帶"
+    return f"{seg.district}區" if seg.district.endswith("市") else seg.district

@@ -132,7 +132,8 @@ def _itinerary(routes: list[DayRoute], stops: Stops, days: int, prefs: Preferenc
         if stop.n not in planned and stop.seg.segment_id not in selection.reasons:
             selection.leave_out(stop, "capacity")
     itinerary = Itinerary(days=plans, preferences=prefs, left_out=selection.left_out_ids())
-    itinerary.notes = selection.notes + left_out_notes(selection, prefs, days) + day_notes(itinerary)
+    itinerary.notes = selection.notes + left_out_notes(selection, prefs, days)
+    itinerary.notes += day_notes(itinerary, selection.segments)
     return itinerary
 
 

@@ -9,6 +9,11 @@ Choices where the issue is silent (documented in README and the bench report):
   at most 90 min) is eaten at lunch (11:00–13:30), dinner (17:00–19:30) or, if it opens early and
   is a morning place, breakfast (by 09:45) and never at 10:00 or 15:30; a *snack* (甜點, 冰, 咖啡)
   goes at any hour; a night market is the evening meal from 17:30.
+- A food trip (美食 / 小吃 / 夜市 among the interests) is built around eating: every food stop (and a
+  dessert stop) meets the wish; a morning 小吃 place may be breakfast on any day; a quick 小吃 stall
+  (``SNACK_MAX_MINUTES``) may also be an afternoon snack (點心, ``SNACK``), which is not a meal and
+  counts against the pace cap like any stop of its length (the cap is how full a day feels: extra
+  bites take the place of sights, not their place on top of them).
 - A full day has a lunch and a dinner when the selection has food in reach; no gap over
   ``MAX_GAP`` minutes without a 自由活動 / 休息 block that says why; a day that is not the
   departure day runs to at least ``FULL_DAY_END`` (the departure day to ``DEPARTURE_END``).
@@ -48,6 +53,12 @@ LUNCH = ("11:00", "12:00", "13:45")  # earliest, ideal, latest start (a long mor
 DINNER = ("17:00", "18:00", "19:30")
 BREAKFAST_LATEST = "09:45"
 FOOD_TAGS = frozenset({"美食", "小吃"})
+FOOD_INTERESTS = frozenset({"美食", "小吃", "夜市"})  # a traveller asking for one of these is on a food trip
+FOOD_FAMILY = FOOD_TAGS | {"夜市", "甜點"}  # ... and a stop with one of these tags is what they came for
+SNACK = ("14:00", "16:30")  # a food trip's afternoon snack (點心): earliest and latest start
+SNACK_MAX_MINUTES = 45  # ... at a 小吃 stall this quick (a plate of 蝦捲), never a sit-down meal
+SNACKS_PER_DAY = 1  # ... one a day: three stalls in a row is a queue, not a food trip
+FOOD_TRIP_MINUTES = 60  # sight minutes a food trip's day gives up for its breakfast and snack
 SNACK_TAGS = frozenset({"甜點", "咖啡"})
 SCENIC_TAGS = frozenset({"景觀", "夜景", "自然"})  # a place with these is a sight, whatever food it sells
 MEAL_MAX_MINUTES = 90  # a food place this short is a meal (eaten at meal times), not a sight
@@ -158,6 +169,21 @@ def wants_sunrise(prefs: Preferences) -> bool:
 
 def is_food(seg: Segment) -> bool:
     return bool(FOOD_TAGS.intersection(seg.tags))
+
+
+def wants_food(prefs: Preferences) -> bool:
+    """A food trip: 美食, 小吃 or 夜市 among the interests ("street food" parses to 小吃)."""
+    return any(norm(i) in FOOD_INTERESTS for i in prefs.interests)
+
+
+def interest_overlap(seg: Segment, prefs: Preferences) -> int:
+    """How many of the traveller's interests the stop meets: its tags and its name; on a food trip any food
+    or dessert stop meets at least one (正興街's ice cream on a 小吃 trip)."""
+    interests = {norm(i) for i in prefs.interests if i.strip()}
+    tags = {norm(t) for t in seg.tags}
+    place = norm(seg.place or "")
+    overlap = len(interests & tags) + sum(1 for i in interests if len(i) >= 2 and i in place)
+    return max(overlap, int(wants_food(prefs) and bool(FOOD_FAMILY & tags)))
 
 
 def is_snack(seg: Segment) -> bool:
@@ -272,9 +298,18 @@ def is_food_street(seg: Segment) -> bool:
     return "老街" in seg.tags and is_food(seg) and not is_night_market(seg) and seg.visit_minutes >= MEAL_MIN_MINUTES
 
 
-def meal_slots(seg: Segment, day_start: int) -> list[tuple[str, int, int]]:
+def is_snack_stall(seg: Segment) -> bool:
+    """A 小吃 stall quick enough to be an afternoon snack (點心) as well as a meal: 周氏蝦捲, 富盛號碗粿."""
+    return is_meal(seg) and "小吃" in seg.tags and seg.visit_minutes <= SNACK_MAX_MINUTES
+
+
+def is_snack_time(start: int) -> bool:
+    return to_minutes(SNACK[0]) <= start <= to_minutes(SNACK[1])
+
+
+def meal_slots(seg: Segment, day_start: int, snack: bool = False) -> list[tuple[str, int, int]]:
     """(meal, earliest start, latest start) windows a meal place (or a food street) may take, within its
-    opening hours."""
+    opening hours; with ``snack`` (a food trip), a 小吃 stall's afternoon snack too."""
     if not (is_meal(seg) or is_food_street(seg)):
         return []
     opens, closes = opening(seg)
@@ -286,6 +321,8 @@ def meal_slots(seg: Segment, day_start: int) -> list[tuple[str, int, int]]:
         ("lunch", to_minutes(LUNCH[0]), to_minutes(LUNCH[2])),
         ("dinner", to_minutes(DINNER[0]), to_minutes(DINNER[2])),
     ]
+    if snack and is_snack_stall(seg):
+        slots.append(("snack", to_minutes(SNACK[0]), to_minutes(SNACK[1])))
     out = []
     for name, first, last in slots:
         first, last = max(first, opens), min(last, closes - seg.visit_minutes)
@@ -295,14 +332,15 @@ def meal_slots(seg: Segment, day_start: int) -> list[tuple[str, int, int]]:
 
 
 def free_meal_slot(seg: Segment, start: int) -> str:
-    """ "breakfast", "lunch" or "dinner" when this stop, starting at ``start``, is a meal the pace cap ignores."""
+    """ "breakfast", "lunch" or "dinner" when this stop, starting at ``start``, is a meal the pace cap ignores;
+    "snack" for a 小吃 stall in the afternoon (eaten at its time, but no meal: the cap counts it)."""
     if is_night_market(seg):
         return "dinner" if start >= to_minutes(DINNER[0]) else ""
     if not (is_meal(seg) or is_food_street(seg)):
         return ""
     if any(m == "breakfast" and start <= last for m, _, last in meal_slots(seg, 0)):
         return "breakfast"
-    return meal_window(start)
+    return meal_window(start) or ("snack" if is_snack_stall(seg) and is_snack_time(start) else "")
 
 
 def eats_inside(seg: Segment, start: int, meal: tuple[str, str, str] = LUNCH) -> bool:
@@ -356,7 +394,7 @@ def paced_stops(stops: Iterable[tuple[Segment, int]]) -> float:
     total = 0.0
     for seg, start in stops:
         slot = free_meal_slot(seg, start)
-        if slot and slot not in used:
+        if slot and slot != "snack" and slot not in used:
             used.add(slot)
             continue
         total += pace_weight(seg)
@@ -365,7 +403,7 @@ def paced_stops(stops: Iterable[tuple[Segment, int]]) -> float:
 
 def meal_label(seg: Segment, start: int) -> str:
     """早餐/午餐/晚餐 for a meal place or a night market at a meal time; 點心 for a snack."""
-    if is_snack(seg):
+    if is_snack(seg) or free_meal_slot(seg, start) == "snack":
         return "點心"
     if not (is_meal(seg) or is_night_market(seg) or is_food_street(seg)):
         return ""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pipelines.core.models import Preferences, Segment
 from pipelines.planner.rules import (
     area_key,
+    interest_overlap,
     is_meal,
     is_umbrella,
     matches_avoid,
@@ -141,8 +142,4 @@ class Selection:
 
 def _rank(seg: Segment, pos: int, prefs: Preferences, must: bool) -> Rank:
     """must-include, then how many interests the segment meets, its search score, then search order."""
-    interests = {norm(i) for i in prefs.interests if i.strip()}
-    tags = {norm(t) for t in seg.tags}
-    place = norm(seg.place or "")
-    overlap = len(interests & tags) + sum(1 for i in interests if len(i) >= 2 and i in place)
-    return (must, overlap, float(getattr(seg, "score", 0.0) or 0.0), -pos)
+    return (must, interest_overlap(seg, prefs), float(getattr(seg, "score", 0.0) or 0.0), -pos)

@@ -27,7 +27,7 @@ from pipelines.core.models import Preferences
 from pipelines.planner.allocate import WISH_VALUE
 from pipelines.planner.day_checks import MAX_EXACT, best_order, over_detours, shortest_path
 from pipelines.planner.day_model import DayAsk, DayModel, Node, build, is_dinner, lunch_node
-from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO, is_food
+from pipelines.planner.rules import DETOUR_MINUTES, DETOUR_RATIO, is_food, wants_food
 from pipelines.planner.stops import Stops
 from pipelines.planner.travel import Point, haversine_km
 
@@ -77,6 +77,7 @@ def solve(
         base = last if last is not None else bases[stops[(anchors or members)[0]].seg.city or ""]
         later = sum(1 for n in food if n not in used and any(d > day for d in allowed[n]))
         spare = later - 2 * (days - day - 1) > len(meals)  # a breakfast only from food later days can spare
+        spare = spare or wants_food(prefs)  # ... or on a food trip, where breakfast is part of the point
         soft = (homeward or ends)[day]
         ask = DayAsk(ends[day], fills[day], members, breakfast=spare, home=soft if soft < ends[day] else None)
         routes[day] = _solve_day(stops, ask, prefs, cap, bonus, base, moved=last is not None)

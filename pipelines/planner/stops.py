@@ -6,24 +6,27 @@ Every number here comes from ``planner.rules`` and ``planner.travel``, which the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipelines.core.models import Preferences, Segment
 from pipelines.planner.rules import (
     AREA_REACH_KM,
     NIGHT_EARLIEST,
+    SOFT_EARLIEST,
     SUNRISE_LATEST,
     SUNRISE_START,
     area_key,
     is_gentle,
     is_meal,
     is_night_market,
+    is_snack,
     kind_of,
     meal_slots,
     norm,
     opening,
     stop_detour_cap,
     to_minutes,
+    wants_food,
     wants_sunrise,
 )
 from pipelines.planner.travel import Point, haversine_km, travel_minutes
@@ -44,6 +47,7 @@ class Stop:
     must: bool
     value: int = 0
     outing: str = ""  # the area travellers combine it with ('' = none)
+    food_trip: bool = False  # a 小吃 stall may be an afternoon snack too (``rules.meal_slots``), sweets wait for noon
 
     @property
     def meal(self) -> bool:
@@ -61,10 +65,12 @@ class Stop:
             first, last = to_minutes(SUNRISE_START), min(last, to_minutes(SUNRISE_LATEST) - 45)
         elif self.kind == "night":
             first = max(first, to_minutes(NIGHT_EARLIEST))
+        elif self.kind == "afternoon" and self.food_trip and is_snack(self.seg):  # an ice cream after lunch
+            first = max(first, to_minutes(SOFT_EARLIEST["afternoon"]))
         return (first, last) if first <= last else None
 
     def meals(self, day_start: int) -> list[tuple[str, int, int]]:
-        return meal_slots(self.seg, day_start)
+        return meal_slots(self.seg, day_start, self.food_trip)
 
 
 class Stops:
@@ -123,7 +129,8 @@ def make_stop(
         value += MUST_VALUE
     if close:
         value += NEAR_VALUE
-    return Stop(n, seg, point, kind_of(seg, wants_sunrise(prefs)), must, value, area_key(seg))
+    kind = kind_of(seg, wants_sunrise(prefs))
+    return Stop(n, seg, point, kind, must, value, area_key(seg), wants_food(prefs))
 
 
 def with_outings(stops: list[Stop]) -> list[Stop]:
@@ -134,7 +141,7 @@ def with_outings(stops: list[Stop]) -> list[Stop]:
         if not s.outing and anchors:
             near = min(anchors, key=lambda a: (haversine_km(a.point, s.point), a.n))
             if haversine_km(near.point, s.point) <= AREA_REACH_KM and near.seg.city == s.seg.city:
-                s = Stop(s.n, s.seg, s.point, s.kind, s.must, s.value, near.outing)
+                s = replace(s, outing=near.outing)
         out.append(s)
     return out
 
