@@ -72,6 +72,8 @@ def user_message(
         parts.append(note)  # a question about the plan kept from earlier turns
     if tools.citations.hits or (pre is not None and pre.tools.records):
         parts.append(_data(prompts, tools, profile))
+    if pre is not None and pre.unchanged:  # Qwen2.5-Coder-1.5B restated the old plan as the edited one
+        parts.append(prompts.text("llm.context.unchanged", said=pre.answer.split("\n")[-1].strip()))
     lacking = [*pre.request.unknown_places, *pre.missing] if pre is not None and pre.request else []
     if lacking:  # the model must not plan 綠島 from what it thinks it knows
         parts.append(prompts.text("llm.context.unknown_places", places="、".join(lacking)))

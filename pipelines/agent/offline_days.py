@@ -86,7 +86,9 @@ class DayEdits(Hints):
     def _cannot(self, turn: OfflineTurn, key: str, **values: Any) -> OfflineTurn:
         """The edit could not be made: say why, and that the plan stays (「連不上」 when no search answered)."""
         searches = [r for r in turn.tools.records if r.name == "search_segments"]
-        return self._say(turn, "search_failed" if searches and not any(r.ok for r in searches) else key, **values)
+        said = self._say(turn, "search_failed" if searches and not any(r.ok for r in searches) else key, **values)
+        said.unchanged = True  # an LLM answering after this must not present the old plan as edited
+        return said
 
     def _day_prefs(
         self, trip: Preferences, new: Intent, day: int, days: int, interests: list[str], must: list[str]

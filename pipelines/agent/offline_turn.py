@@ -21,3 +21,4 @@ class OfflineTurn:
     itinerary: Itinerary | None = None
     events: list[ToolStarted | ToolFinished] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # places the traveller named that the corpus lacks
+    unchanged: bool = False  # a follow-up edit that could not be made: the plan stays as it was

@@ -142,6 +142,7 @@ class TravelAgent:
         else:  # dates read as the offline agent reads them (「這週六」 counts from Taiwan's today)
             request = merge_intent(session.request, parse_request(text, self.index.cities(), self.offline.today()))
         from pipelines.agent.grounded_turn import GroundedTurn  # llama-index: loaded by build_agent with an LLM
+
         llm = GroundedTurn(
             self.settings, self.choice, self.prompts, self.profile, self.index, text, session, turn.started, pre,
             request,

@@ -244,3 +244,15 @@ async def test_the_model_is_told_which_named_places_the_data_lacks(agent, ollama
     assert "<<<工具結果 plan_itinerary>>>" in question and "影片資料裡沒有這些地方的內容：烏山頭水庫" in question
     await collect(agent, "台南兩天一夜", SessionState())
     assert "影片資料裡沒有這些地方的內容" not in ollama.chat_requests()[-1]["messages"][-1]["content"]
+
+
+async def test_an_edit_that_cannot_be_made_is_said_to_the_model(agent, ollama):
+    """Qwen2.5-Coder-1.5B restated the unchanged plan after 「第二天換成海邊的行程」 as if it were edited: the
+    model now hears that the edit could not be made, in the offline agent's words."""
+    session = SessionState()
+    await collect(agent, "台南兩天一夜", session)
+    first = len(ollama.chat_requests())
+    assert "行程維持原樣" not in ollama.chat_requests()[0]["messages"][-1]["content"]
+    await collect(agent, "第二天換成海邊的行程", session)
+    question = ollama.chat_requests()[first]["messages"][-1]["content"]
+    assert "這次要改的行程沒辦法照做，行程維持原樣" in question and "第 2 天先維持原樣" in question
