@@ -25,6 +25,7 @@ ONE_DAY_MINUTES = 480  # an area whose stops take this long (with 20 min between
 FOOD, SNACK, MARKET = frozenset({"美食", "小吃"}), frozenset({"甜點", "咖啡"}), "夜市"
 REACH_KM = 20.0  # an unplanned sight this close to a day's stops could have filled its free time
 FOOD_KM = 10.0  # food of the day's city this close to a day's stops is "in reach" (a short hop for a meal)
+CRAMMED_MOVES = 180  # a day moving this long (or crossing the water twice) next to an empty day is crammed
 DETOUR_RATIO, DETOUR_KM = 1.3, 3.0  # a day travelling more than this over its shortest order backtracks
 ISLES = frozenset({"小琉球", "七美", "綠島", "蘭嶼", "龜山島", "望安", "吉貝"})
 FOOD_WISHES = frozenset({"美食", "小吃", "夜市"})  # asking for one of these is asking to eat (a food trip) ...
@@ -41,6 +42,7 @@ RULES = (
     "area_split",
     "early",
     "backtrack",
+    "crammed",
     "constraints",
 )
 
@@ -159,6 +161,7 @@ def judge(
         if day_segs:
             _day_rules(v, day, day_segs, len(days), corpus, label, used, only_tags)
     _area_splits(v, days, segs)
+    _crammed(v, days, segs)
     _constraints(v, itinerary, segs, corpus, label)
     _interests_first(v, days, segs, corpus, label, inputs)
     return v
@@ -354,6 +357,21 @@ def _shortest_path(segs: list[Segment]) -> float:
                 best[(mask, last)] = min(best[(prev, j)] + dist[j][last] for j in subset if j != last)
     full = sum(1 << i for i in inner)
     return min(best[(full, i)] + dist[i][n - 1] for i in inner)
+
+
+def _crammed(v: Verdict, days: list[DayPlan], segs: list[list[Segment]]) -> None:
+    """A day left empty while another day of the trip crosses the water twice (七美 and back beside 馬公's sights)
+    or moves over ``CRAMMED_MOVES`` minutes: a traveller would give the trip out its own day."""
+    empty = [d.day for d, s in zip(days, segs, strict=True) if not s]
+    if not empty:
+        return
+    for day, day_segs in zip(days, segs, strict=True):
+        hops = list(itertools.pairwise(day_segs))
+        boats = sum(isle(a) != isle(b) for a, b in hops)
+        moving = sum(move(a, b) for a, b in hops)
+        if boats >= 2 or moving > CRAMMED_MOVES:
+            what = f"坐 {boats} 趟船" if boats >= 2 else f"移動約 {moving} 分鐘"
+            v.flag("crammed", f"第 {empty[0]} 天空著，第 {day.day} 天卻{what}")
 
 
 def _area_splits(v: Verdict, days: list[DayPlan], segs: list[list[Segment]]) -> None:

@@ -28,6 +28,7 @@ RULE_NAMES = {
     "area_split": "同一區一天走得完卻分在兩天",
     "early": f"沒要求卻在 {EARLIEST} 前出發",
     "backtrack": "走回頭路（比同起訖的順路多走很多）",
+    "crammed": "空著一天，另一天卻塞了兩趟船或長途移動",
     "constraints": "條件：日期、興趣、必去、避開、附近、區域、每天的願望",
 }
 CONSTRAINTS = ("date", "interests", "must", "avoid", "near", "areas", "wishes")
@@ -91,6 +92,7 @@ def report(runs, labels: dict, embedder: str, today: dt.date, commits: dict[str,
         ("full days missing a lunch or a dinner", lambda r: _count(r.single, "meals")),
         ("meal stops at odd times (10:00, 15:30 …)", lambda r: _count(r.single, "meal_time")),
         ("area splits that fit one day", lambda r: _count(r.single, "area_split")),
+        ("empty days beside a crammed day (two boat crossings or long moves)", lambda r: _count(r.single, "crammed")),
         ("unasked early starts (days)", lambda r: _count(r.single, "early")),
         ("km a day vs the shortest order of the same stops (mean ratio); days backtracking", _km),
         *[(f"constraint satisfied: {kind}", _constraint(kind)) for kind in CONSTRAINTS],

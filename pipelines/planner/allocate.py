@@ -7,7 +7,8 @@
 - Food may go on any day it is near (within ``FOOD_MINUTES`` of the day's outings, or
   ``FOOD_FAR_MINUTES`` where nearer food is scarce), or any day of its city block when the day has no
   outing yet: a meal is not sightseeing, so a restaurant of an area may feed another day (the area
-  checks leave meal places out).
+  checks leave meal places out). A day out on an island (七美) with no dinner of the videos there has it back
+  across the water, where the trip lodges.
 - With interests named, outings are made of what the traveller asked for: an area's stops meeting no interest
   are fillers on the area's days. A food trip's outings leave a day ``rules.FOOD_TRIP_MINUTES`` and one stop
   of the pace cap for its breakfast, snack and dessert stops (the day solver places them), and a long sight
@@ -39,6 +40,7 @@ FILL_MINUTES = 45  # an unplanned sight this close to a day's outings may fill t
 FOOD_MINUTES = 20  # food this close to a day's outings may feed that day
 FOOD_FAR_MINUTES = MEAL_REACH_MINUTES  # ... or this close, when nearer food is scarce
 DINNER_FAR_MINUTES = 90  # a mountain day's dinner back in town, not a two-hour drive to another valley
+BOAT_DINNER_MINUTES = 150  # an island day's (七美) dinner back across the water: the boat and a ride in town
 MEAL_CHOICES = 2  # places a day's meal may pick from before food further off is allowed too
 WISH_VALUE = 5_000  # what a day wish adds to the outing (or food) it pins
 ASSIGNED_VALUE = 1_000  # a sight of a day's outings is worth this much more on that day than a filler
@@ -184,7 +186,8 @@ def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[in
     outings, or within ``FOOD_FAR_MINUTES`` when fewer than ``MEAL_CHOICES`` are (the lunch's place cannot
     be the dinner too, and another day may take one); a dinner, or else any of its city within
     ``DINNER_FAR_MINUTES`` (a day in the mountains has dinner back in town; its lunch is not worth a drive down
-    and back up, and no meal is worth two hours to another valley)."""
+    and back up, and no meal is worth two hours to another valley); a day out on an island with no dinner of the
+    videos there takes the boat back for it (``BOAT_DINNER_MINUTES``), so the night is spent where the trip lodges."""
     food = [s for s in stops.items if (s.meal or s.market) and not out.allowed.get(s.n) and not s.must]
     for day in range(days):
         own = [s for s in food if day in (city_days.get(s.seg.city or "") or range(days))]
@@ -194,7 +197,8 @@ def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[in
                 s for s in own if any(m == meal for m, _, _ in s.meals(0))
             ]
             near: set[int] = set()
-            for reach in (FOOD_MINUTES, FOOD_FAR_MINUTES) + ((DINNER_FAR_MINUTES,) if meal == "dinner" else ()):
+            far = (DINNER_FAR_MINUTES,) + ((BOAT_DINNER_MINUTES,) if _offshore(stops, out, day) else ())
+            for reach in (FOOD_MINUTES, FOOD_FAR_MINUTES) + (far if meal == "dinner" else ()):
                 near = {s.n for s in serving if _near(stops, out, s.n, day, reach, empty_ok=True)}
                 if len(near - fed) >= MEAL_CHOICES:  # the lunch place cannot be the dinner, another day may take one
                     break
@@ -202,6 +206,12 @@ def _feed(stops: Stops, out: Allocation, days: int, city_days: dict[str, list[in
         fed |= {s.n for s in own if _near(stops, out, s.n, day, FOOD_MINUTES, empty_ok=True)}  # breakfasts, snacks
         for n in sorted(fed):
             out.allowed[n].append(day)
+
+
+def _offshore(stops: Stops, out: Allocation, day: int) -> bool:
+    """The day's outings are all on an island area (七美, 小琉球): a day trip by boat."""
+    isles = {stops[n].point.isle for n, d in out.outing_day.items() if d == day}
+    return bool(isles) and "" not in isles
 
 
 def _day(wish: DayWish, days: int) -> int | None:
@@ -212,12 +222,14 @@ def _day(wish: DayWish, days: int) -> int | None:
 def in_travel_order(day_of: list[int | None], outs: list[Outing], pinned: set[int], days: int) -> list[int | None]:
     """Days renumbered so the trip flows: from the northernmost day, each next day the one starting nearest
     where the last ended; empty days last; a pinned day (a wish names it, the departure day, city blocks
-    already in order) keeps its number."""
+    already in order) keeps its number. The first day goes out to no island (七美) if another can open the
+    trip: it starts where the traveller arrives, so the boat out would not be counted."""
     held = {d: [o for o, k in zip(outs, day_of, strict=True) if k == d] for d in range(days)}
     free = [d for d in range(days) if d not in pinned and held[d]]
     chain: list[int] = []
     if free:
-        chain.append(max(free, key=lambda d: (max(o.point.lat for o in held[d]), -d)))
+        ashore = [d for d in free if not any(o.point.isle for o in held[d])] or free
+        chain.append(max(ashore, key=lambda d: (max(o.point.lat for o in held[d]), -d)))
         while len(chain) < len(free):
             end = held[chain[-1]][-1].point
             chain.append(min((d for d in free if d not in chain), key=lambda d: (_km(end, held[d]), d)))

@@ -6,7 +6,10 @@ short path through it. Outings are handed to days by OR-Tools routing, one vehic
 are optional nodes worth their stops' value, their service time is their hours, a day holds the
 sight hours its window leaves around lunch (and dinner) and its pace cap, and travel between
 outings costs, so a day gathers outings near each other and an area is never spread over days it
-fits in. Food is not an outing: the day solver (``solver``) places meals around the outings.
+fits in. A day short of its hours costs more the emptier it is, and a day (nearly) bare of sights costs
+most, counting its sights alone: a boat to 七美 and back fills no day (issue 9: 馬公 and 七美 in one
+afternoon, the last day empty). Food is not an outing: the day solver (``solver``) places meals around
+the outings.
 
 Why two levels: a single routing model charges an area split only once all its stops sit on one
 day, which a local search moving one stop at a time never sees; deciding outings first makes "one
@@ -33,6 +36,7 @@ from pipelines.planner.travel import Point, path_order
 TRAVEL_COST = 3  # per minute between outings of a day
 SHORT_COST = 3  # per minute a day's sights fall short of its hours: an empty afternoon is worse than a drive
 THIN_SHARE, THIN_COST = 60, 6  # and more per minute below this share of them, so thin days even out
+BARE_SHARE, BARE_COST = 15, 12  # and more below this share in sights alone: no day left (nearly) empty
 TIME_LIMIT_MS = 5_000  # a safety bound only: greedy descent stops at a local optimum long before
 
 
@@ -146,10 +150,14 @@ def assign(
     )
     routing.AddDimensionWithVehicleCapacity(timed, 0, list(budget), True, "time")
     routing.AddDimensionWithVehicleCapacity(timed, 0, list(budget), True, "thin")  # the same hours, a 2nd bound
-    time, thin = routing.GetDimensionOrDie("time"), routing.GetDimensionOrDie("thin")
+    # the moves fill a day as well as sights do above, which is right for a drive but would let two ferry crossings
+    # (七美 and back) fill an afternoon of 馬公 while the last day stays empty: a day's sights alone count here
+    routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitVector(service), 0, list(budget), True, "bare")
+    time, thin, bare = (routing.GetDimensionOrDie(name) for name in ("time", "thin", "bare"))
     for v, hours in enumerate(budget):
         time.SetCumulVarSoftLowerBound(routing.End(v), hours, SHORT_COST)
         thin.SetCumulVarSoftLowerBound(routing.End(v), hours * THIN_SHARE // 100, THIN_COST)
+        bare.SetCumulVarSoftLowerBound(routing.End(v), hours * BARE_SHARE // 100, BARE_COST)
         # OR-Tools' insertion heuristics price an empty route at nothing, so the first outing of a day would
         # be charged all its short hours: a mandatory opener node keeps every day in use from the start
         routing.NextVar(routing.Start(v)).SetValues([manager.NodeToIndex(count + 1 + v)])  # first, so it

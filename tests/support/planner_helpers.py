@@ -101,3 +101,32 @@ def hualien_stops() -> list[Segment]:
         seg("beef", 4, place="玉里麵", city="花蓮", lat=23.3357, lon=121.3117, best_time="any"),
         seg("dongdamen"),
     ]
+
+
+PENGHU = [  # place, area, lat, lon, tags, visit minutes, best time, hours: the sample corpus's places.csv
+    ("雙心石滬", "七美", 23.219, 119.443, ["離島", "海邊"], 40, "morning", ""),
+    ("望夫石", "七美", 23.2128, 119.4362, ["離島", "景觀"], 20, "morning", ""),
+    ("小台灣", "七美", 23.1983, 119.433, ["離島", "海邊"], 20, "morning", ""),
+    ("馬公天后宮", "馬公市區", 23.5647, 119.5635, ["古蹟", "宗教"], 45, "morning", "07:00-19:00"),
+    ("觀音亭", "馬公市區", 23.5696, 119.5604, ["景觀", "夜景"], 45, "evening", ""),
+    ("馬公中央老街", "馬公市區", 23.565, 119.5641, ["老街", "小吃", "古蹟"], 45, "any", ""),
+    ("澎湖海鮮餐廳", "馬公市區", 23.5668, 119.569, ["美食", "海邊"], 60, "any", "11:00-21:00"),
+    ("富園百元海鮮", "馬公市區", 23.5668, 119.5681, ["美食", "海邊"], 60, "evening", "17:00-22:00"),
+    ("玉冠嫩仙草", "馬公市區", 23.5662, 119.5672, ["甜點", "小吃"], 20, "any", "11:00-21:00"),
+    ("澎湖跨海大橋", "北環", 23.639, 119.547, ["景觀", "海邊"], 45, "evening", ""),
+    ("大菓葉柱狀玄武岩", "北環", 23.5957, 119.5165, ["自然", "景觀"], 30, "any", ""),
+    ("二崁聚落", "北環", 23.6005, 119.5068, ["古蹟", "老街", "小吃"], 60, "afternoon", ""),
+    ("通梁古榕", "北環", 23.6497, 119.5522, ["自然", "古蹟"], 30, "any", ""),
+    ("易家仙人掌冰", "北環", 23.6493, 119.5531, ["甜點", "小吃"], 20, "afternoon", "09:00-18:00"),
+    ("奎壁山摩西分海", "", 23.5975, 119.6748, ["自然", "海邊"], 60, "any", ""),
+]
+
+
+def penghu_stops() -> list[Segment]:
+    """澎湖 as the sample corpus has it: 七美 (a boat away) with three sights and no food, 馬公's old town and
+    its restaurants, the north ring (西嶼, 白沙) and 奎壁山."""
+    return [
+        seg("magong", k, place=place, city="澎湖", area=area, lat=lat, lon=lon, tags=tags, visit_minutes=visit,
+            best_time=best, hours=hours)
+        for k, (place, area, lat, lon, tags, visit, best, hours) in enumerate(PENGHU, start=1)
+    ]  # fmt: skip
